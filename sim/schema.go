@@ -366,8 +366,7 @@ func (g *schemaGen) str(dst []byte, s gjson.Result) []byte {
 	}
 	dst = append(dst, '"')
 	start := len(dst)
-	dst = appendWords(dst, g.next(), 1+int(g.next()%3))
-	dst = dst[:len(dst)-1] // no full stop inside values
+	dst = appendLower(dst, g.next(), 1+int(g.next()%3))
 	for len(dst)-start < minLen {
 		dst = append(dst, 'x')
 	}

@@ -31,23 +31,26 @@ func fnv64(h uint64, s string) uint64 {
 
 const fnvOffset = 0xcbf29ce484222325
 
-// appendWords appends n words chosen by seed, separated by spaces, the first capitalised and the
-// last followed by a full stop.
+// appendWords appends a sentence of n words chosen by seed: the first capitalised, a full stop
+// after the last.
 func appendWords(dst []byte, seed uint64, n int) []byte {
+	start := len(dst)
+	dst = appendLower(dst, seed, n)
+	if n > 0 {
+		dst[start] -= 'a' - 'A'
+		dst = append(dst, '.')
+	}
+	return dst
+}
+
+// appendLower appends n lower-case words separated by spaces, for values inside JSON.
+func appendLower(dst []byte, seed uint64, n int) []byte {
 	for i := 0; i < n; i++ {
 		seed = mix(seed)
-		w := words[seed%uint64(len(words))]
 		if i > 0 {
 			dst = append(dst, ' ')
 		}
-		start := len(dst)
-		dst = append(dst, w...)
-		if i == 0 && dst[start] >= 'a' && dst[start] <= 'z' {
-			dst[start] -= 'a' - 'A'
-		}
-	}
-	if n > 0 {
-		dst = append(dst, '.')
+		dst = append(dst, words[seed%uint64(len(words))]...)
 	}
 	return dst
 }
