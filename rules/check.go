@@ -1,0 +1,287 @@
+package rules
+
+import (
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+
+	"sailshim/apierr"
+)
+
+// walker carries one Validate call's state. It lives on the stack: every call below is direct.
+type walker struct {
+	v   *Validator
+	out *Request
+}
+
+// field checks the present value val of the top-level field r.
+func (w *walker) field(r *rule, val gjson.Result) *apierr.Error {
+	p := root(r.key)
+	switch r.kind {
+	case kNeutral:
+		for _, lit := range r.allow {
+			if matches(val, lit) {
+				return nil
+			}
+		}
+		return apierr.Unsupported(r.key, "%s", r.Text)
+	case kModel:
+		if !isString(val) {
+			return apierr.WrongType(r.key, "a string")
+		}
+		if val.Str == "" {
+			return apierr.BadValue(r.key, "'%s' must not be empty; name one of the served models.", r.key)
+		}
+		w.out.Model = owned(val)
+		return nil
+	case kString:
+		return wantString(p, val)
+	case kBool:
+		if !isNull(val) && !isBool(val) {
+			return apierr.WrongType(r.key, "a boolean")
+		}
+		return nil
+	case kNumber:
+		return number(p, val, r.min, r.max)
+	case kMaxTokens:
+		return w.maxTokens(r.key, val)
+	case kEnum:
+		return oneOf(p, val, r.allow, r.deny)
+	case kMetadata:
+		return w.metadata(val)
+	case kBackground:
+		if !isNull(val) && !isBool(val) {
+			return apierr.WrongType(r.key, "a boolean")
+		}
+		w.out.Background = val.Type == gjson.True
+		return nil
+	case kModalities:
+		return modalities(r, val)
+	case kInclude:
+		return w.include(val)
+	case kThinking:
+		return thinking(r, val)
+	case kChatMessages:
+		return w.chatMessages(val)
+	case kChatTools:
+		return w.chatTools(val)
+	case kChatToolChoice:
+		return w.chatToolChoice(val)
+	case kResponseFormat:
+		return w.responseFormat(val)
+	case kInput:
+		return w.input(val)
+	case kRespTools:
+		return w.respTools(val)
+	case kRespToolChoice:
+		return w.respToolChoice(val)
+	case kText:
+		return w.respText(val)
+	case kReasoning:
+		return w.reasoning(val)
+	case kMsgMessages:
+		return w.msgMessages(val)
+	case kOutputConfig:
+		return w.outputConfig(val)
+	}
+	return nil
+}
+
+// wantString accepts a string or null.
+func wantString(p at, v gjson.Result) *apierr.Error {
+	if !isNull(v) && !isString(v) {
+		return apierr.WrongType(p.String(), "a string")
+	}
+	return nil
+}
+
+// requireString accepts only a string (a required member of a nested object).
+func requireString(f *fields, b int, p at, name string) *apierr.Error {
+	if !f.given(b) {
+		return apierr.Missing(p.dot(name).String())
+	}
+	if !isString(f.val[b]) {
+		return apierr.WrongType(p.dot(name).String(), "a string")
+	}
+	return nil
+}
+
+// optString accepts an absent, null or string member of a nested object.
+func optString(f *fields, b int, p at, name string) *apierr.Error {
+	if f.has(b) {
+		return wantString(p.dot(name), f.val[b])
+	}
+	return nil
+}
+
+// optBool accepts an absent, null or boolean member of a nested object.
+func optBool(f *fields, b int, p at, name string) *apierr.Error {
+	if f.given(b) && !isBool(f.val[b]) {
+		return apierr.WrongType(p.dot(name).String(), "a boolean")
+	}
+	return nil
+}
+
+// optObject accepts an absent, null or object member of a nested object.
+func optObject(f *fields, b int, p at, name string) *apierr.Error {
+	if f.given(b) && !isObject(f.val[b]) {
+		return apierr.WrongType(p.dot(name).String(), "an object")
+	}
+	return nil
+}
+
+// neutral rejects a member that asks for something (anything but null or the literals in allow).
+func neutral(f *fields, b int, p at, name, why string, allow ...string) *apierr.Error {
+	if !f.given(b) {
+		return nil
+	}
+	for _, lit := range allow {
+		if matches(f.val[b], lit) {
+			return nil
+		}
+	}
+	return apierr.Unsupported(p.dot(name).String(), "%s", why)
+}
+
+func number(p at, v gjson.Result, lo, hi float64) *apierr.Error {
+	if isNull(v) {
+		return nil
+	}
+	if v.Type != gjson.Number {
+		return apierr.WrongType(p.String(), "a number")
+	}
+	if v.Num < lo || v.Num > hi {
+		return apierr.BadValue(p.String(), "Invalid '%s': %s is out of range; it must be between %g and %g.",
+			p.String(), v.Raw, lo, hi)
+	}
+	return nil
+}
+
+// maxTokenCap bounds token limits so that they fit any engine's integer fields.
+const maxTokenCap = 1<<31 - 1
+
+func (w *walker) maxTokens(key string, v gjson.Result) *apierr.Error {
+	if isNull(v) {
+		return nil
+	}
+	if !isInt(v) {
+		return apierr.WrongType(key, "an integer")
+	}
+	if v.Num < 1 || v.Num > maxTokenCap {
+		return apierr.BadValue(key, "Invalid '%s': %s; it must be a positive integer (at most %d).",
+			key, v.Raw, maxTokenCap)
+	}
+	w.out.MaxTokens = int64(v.Num)
+	return nil
+}
+
+// oneOf accepts null or a string in allow; a value in deny is a known feature Sail lacks.
+func oneOf(p at, v gjson.Result, allow, deny []string) *apierr.Error {
+	if isNull(v) {
+		return nil
+	}
+	if !isString(v) {
+		return apierr.WrongType(p.String(), "a string")
+	}
+	s := text(v)
+	for _, a := range allow {
+		if s == a {
+			return nil
+		}
+	}
+	list := quoteList(allow)
+	for _, d := range deny {
+		if s == d {
+			return apierr.Unsupported(p.String(), "'%s' value %q is not supported. Supported values are: %s.",
+				p.String(), s, list)
+		}
+	}
+	return apierr.BadValue(p.String(), "Invalid value %q for '%s'. Supported values are: %s.", s, p.String(), list)
+}
+
+func quoteList(vals []string) string {
+	var b strings.Builder
+	for i, s := range vals {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`"` + s + `"`)
+	}
+	return b.String()
+}
+
+// Limits OpenAI documents for metadata.
+const (
+	metaPairs    = 16
+	metaKeyLen   = 64
+	metaValueLen = 512
+)
+
+// metadata checks the string→string pairs and picks out Sail's keys.
+func (w *walker) metadata(v gjson.Result) *apierr.Error {
+	if isNull(v) {
+		return nil
+	}
+	if !isObject(v) {
+		return apierr.WrongType("metadata", "an object of string keys and string values")
+	}
+	var seen [metaPairs]string
+	n := 0
+	for c := each(v); c.next(); {
+		p := root("metadata").dot(c.Key)
+		if n == metaPairs {
+			return apierr.BadValue("metadata", "metadata holds at most %d key-value pairs.", metaPairs)
+		}
+		for _, k := range seen[:n] {
+			if k == c.Key {
+				return duplicate(p)
+			}
+		}
+		seen[n] = c.Key
+		n++
+		if utf8.RuneCountInString(c.Key) > metaKeyLen {
+			return apierr.BadValue("metadata", "metadata keys are at most %d characters long.", metaKeyLen)
+		}
+		if !isString(c.Val) {
+			return apierr.WrongType(p.String(), "a string")
+		}
+		// The raw text is never shorter than the decoded one, so most values need no decoding.
+		if utf8.RuneCountInString(c.Val.Str) > metaValueLen && utf8.RuneCountInString(text(c.Val)) > metaValueLen {
+			return apierr.BadValue(p.String(), "metadata values are at most %d characters long.", metaValueLen)
+		}
+		switch c.Key {
+		case "completion_window":
+			if err := w.window(p, text(c.Val)); err != nil {
+				return err
+			}
+		case "completion_webhook":
+			// An invalid webhook is no error: Sail then sends none and the request is unaffected.
+			if s := text(c.Val); webhookURL(s) {
+				w.out.Webhook = strings.Clone(s)
+			}
+		case "webhook_token":
+			w.out.WebhookToken = owned(c.Val)
+		}
+	}
+	return nil
+}
+
+// window sets Request.Window to the configured string equal to s, so nothing is allocated.
+func (w *walker) window(p at, s string) *apierr.Error {
+	for _, win := range w.v.windows {
+		if s == win {
+			w.out.Window = win
+			return nil
+		}
+	}
+	return apierr.BadValue(p.String(), "Invalid value %q for 'metadata.completion_window'. Supported values are: %s.",
+		s, w.v.windowList)
+}
+
+// webhookURL reports whether s is an absolute http or https URL with a host.
+func webhookURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
+}
