@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync/atomic"
 	"time"
@@ -41,13 +42,18 @@ func takeOne(c *atomic.Int64) bool {
 // set applies an admin body, rejecting values that make no sense before changing anything.
 func (f *faults) set(body []byte) *vllmError {
 	var b faultsBody
-	if err := json.Unmarshal(body, &b); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields() // a typo must not silently arm nothing
+	if err := dec.Decode(&b); err != nil {
 		return badRequest("Invalid faults body: %v.", err)
 	}
 	for _, v := range []*int64{b.FailNext, b.HangNext, b.SlowNext, b.SlowMS} {
 		if v != nil && *v < 0 {
 			return badRequest("Fault counts and slow_ms must not be negative.")
 		}
+	}
+	if b.SlowMS != nil && *b.SlowMS > int64(time.Hour/time.Millisecond) {
+		return badParam("slow_ms", "slow_ms must be at most one hour.")
 	}
 	if b.FailStatus != nil && (*b.FailStatus < 400 || *b.FailStatus > 599) {
 		return badParam("fail_status", "fail_status must be between 400 and 599, got %d.", *b.FailStatus)

@@ -189,10 +189,10 @@ func (s *Server) Shutdown() error {
 
 	var first error
 	for i, srv := range servers {
-		_ = lns[i].Close() // in case Serve has not reached Accept yet; fasthttp closes it too
 		if err := srv.Shutdown(); err != nil && first == nil {
 			first = err
 		}
+		_ = lns[i].Close() // in case Serve had not reached fasthttp's accept loop yet
 	}
 	return first
 }
