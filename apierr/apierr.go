@@ -8,7 +8,7 @@ package apierr
 
 import (
 	"fmt"
-	"strconv"
+	"unicode/utf8"
 )
 
 // OpenAI error types. The SDKs switch on the HTTP status, and people read the type.
@@ -45,9 +45,9 @@ func (e *Error) Error() string {
 // AppendJSON appends the envelope {"error":{"message","type","param","code"}} to dst.
 func (e *Error) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"error":{"message":`...)
-	dst = strconv.AppendQuote(dst, e.Message)
+	dst = AppendString(dst, e.Message)
 	dst = append(dst, `,"type":`...)
-	dst = strconv.AppendQuote(dst, e.Type)
+	dst = AppendString(dst, e.Type)
 	dst = append(dst, `,"param":`...)
 	dst = appendNullable(dst, e.Param)
 	dst = append(dst, `,"code":`...)
@@ -68,7 +68,7 @@ func appendNullable(dst []byte, s string) []byte {
 	if s == "" {
 		return append(dst, "null"...)
 	}
-	return strconv.AppendQuote(dst, s)
+	return AppendString(dst, s)
 }
 
 // New builds an error with a formatted message.
@@ -163,4 +163,49 @@ func RateLimited(retryAfter int, format string, args ...any) *Error {
 // Internal is a 500 that hides details from the client; log the cause separately.
 func Internal(format string, args ...any) *Error {
 	return New(500, TypeServer, "", "internal_error", format, args...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. strconv.Quote is not JSON (\a, \x00), and messages
+// quote client input, so the escaping must be exact.
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

@@ -13,6 +13,8 @@ func TestEnvelope(t *testing.T) {
 	}{
 		{"param and code", Unsupported("stream", `"stream": true is not supported`),
 			`{"error":{"message":"\"stream\": true is not supported","type":"invalid_request_error","param":"stream","code":"unsupported_parameter"}}`},
+		{"control and invalid utf8", BadValue("model", "bad \a\x00\xff\"q\" \u00e9"),
+			`{"error":{"message":"bad \u0007\u0000\ufffd\"q\" é","type":"invalid_request_error","param":"model","code":"invalid_value"}}`},
 		{"nulls", &Error{Status: 500, Type: TypeServer, Message: "boom"},
 			`{"error":{"message":"boom","type":"server_error","param":null,"code":null}}`},
 	}

@@ -1,0 +1,53 @@
+package proxy
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"sailshim/apierr"
+	"sailshim/rules"
+)
+
+// handleGetResponse is GET /v1/responses/{id}: the stored object as it is now. Another key's
+// response is indistinguishable from a missing one.
+func (s *Server) handleGetResponse(ctx *fasthttp.RequestCtx, owner, id string) {
+	rec, err := s.d.Store.Get(id)
+	if err != nil || rec.Owner != owner || rec.Surface != string(rules.Responses) {
+		writeError(ctx, apierr.NotFound("id", "response_not_found", "No response found with id '%s'.", id))
+		return
+	}
+	writeJSON(ctx, 200, rec.Object)
+}
+
+var startedAt = time.Now().Unix()
+
+// handleModels is GET /v1/models: the union of what the upstreams serve, in OpenAI's list form.
+func (s *Server) handleModels(ctx *fasthttp.RequestCtx) {
+	b := append(ctx.Response.Body()[:0], `{"object":"list","data":[`...)
+	for i, m := range s.d.Pool.Models() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendModel(b, m)
+	}
+	writeJSON(ctx, 200, append(b, "]}"...))
+}
+
+// handleModel is GET /v1/models/{id}.
+func (s *Server) handleModel(ctx *fasthttp.RequestCtx, id string) {
+	if !s.d.Pool.Serves(id) {
+		writeError(ctx, apierr.ModelNotFound(id))
+		return
+	}
+	writeJSON(ctx, 200, appendModel(nil, id))
+}
+
+func appendModel(b []byte, id string) []byte {
+	b = append(b, `{"id":`...)
+	b = apierr.AppendString(b, id)
+	b = append(b, `,"object":"model","created":`...)
+	b = strconv.AppendInt(b, startedAt, 10)
+	return append(b, `,"owned_by":"sailshim"}`...)
+}
