@@ -39,7 +39,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-const testKey = "sk-e2e-test-key"
+const (
+	testKey  = "sk-e2e-test-key"
+	otherKey = "sk-other-key" // a second valid key, for ownership checks
+)
 
 // proc is a running sailshim process.
 type proc struct {
@@ -128,7 +131,7 @@ func startSim(t testing.TB, extra ...string) *proc {
 // startServe starts the proxy in front of the given upstream URLs with a fresh data dir unless
 // one is passed with --data-dir.
 func startServe(t testing.TB, upstreams []string, extra ...string) *proc {
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--api-key", testKey, "--retry-backoff", "10ms"}
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--api-key", testKey, "--api-key", otherKey, "--retry-backoff", "10ms"}
 	hasDir := false
 	for _, a := range extra {
 		if a == "--data-dir" {
