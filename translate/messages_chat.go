@@ -103,7 +103,7 @@ func msgWriteRequest(dst []byte, f *msgFields, d Dialect) ([]byte, *apierr.Error
 	if dst, err = msgAppendNumber(dst, `,"top_p":`, "top_p", f.topP); err != nil {
 		return dst, err
 	}
-	if dst, err = msgWriteOutputConfig(dst, f.outputConfig); err != nil {
+	if dst, err = msgWriteOutputConfig(dst, f.outputConfig, d); err != nil {
 		return dst, err
 	}
 	// A final assistant turn is a prefill: Anthropic continues it rather than starting a new
@@ -255,8 +255,9 @@ func msgAppendNumber(dst []byte, key, param string, v gjson.Result) ([]byte, *ap
 }
 
 // msgWriteOutputConfig maps output_config.format json_schema to OpenAI's strict response_format;
-// the name is required by the OpenAI shape and Anthropic has none to offer.
-func msgWriteOutputConfig(dst []byte, oc gjson.Result) ([]byte, *apierr.Error) {
+// the name is required by the OpenAI shape and Anthropic has none to offer. TGI reads its own
+// grammar enum instead ({"type":"json","value":schema}, the spelling every release accepts).
+func msgWriteOutputConfig(dst []byte, oc gjson.Result, d Dialect) ([]byte, *apierr.Error) {
 	if oc.Type == gjson.Null {
 		return dst, nil
 	}
@@ -301,6 +302,11 @@ func msgWriteOutputConfig(dst []byte, oc gjson.Result) ([]byte, *apierr.Error) {
 			return dst, apierr.Missing("output_config.format.schema")
 		}
 		return dst, apierr.WrongType("output_config.format.schema", "an object")
+	}
+	if d == TGI {
+		dst = append(dst, `,"response_format":{"type":"json","value":`...)
+		dst = append(dst, schema.Raw...)
+		return append(dst, '}'), nil
 	}
 	dst = append(dst, `,"response_format":{"type":"json_schema","json_schema":{"name":"output","schema":`...)
 	dst = append(dst, schema.Raw...)

@@ -112,6 +112,11 @@ func TestMessagesRequest(t *testing.T) {
 			msgExpect(t, out, "response_format.json_schema.strict", "true")
 			msgExpect(t, out, "max_completion_tokens", "200")
 		}},
+		{"json_schema_tgi", "json_schema", TGI, func(t *testing.T, out gjson.Result) {
+			msgExpect(t, out, "response_format.type", "json")
+			msgExpect(t, out, "response_format.value.required.0", "name")
+			msgAbsent(t, out, "response_format.json_schema")
+		}},
 		{"prefill_vllm", "prefill", VLLM, func(t *testing.T, out gjson.Result) {
 			msgExpect(t, out, "continue_final_message", "true")
 			msgExpect(t, out, "add_generation_prompt", "false")
