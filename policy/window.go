@@ -67,8 +67,8 @@ func (c *Class) UnmarshalText(b []byte) error {
 // Window is one completion window a request may name in metadata.completion_window.
 type Window struct {
 	Name           string        `yaml:"name"`
-	Deadline       time.Duration `yaml:"deadline"`        // target completion time after submission; 0 for Immediate
-	Class          Class         `yaml:"class"`           //
+	Deadline       time.Duration `yaml:"deadline"` // target completion time after submission; 0 for Immediate
+	Class          Class         `yaml:"class"`
 	BackgroundOnly bool          `yaml:"background_only"` // e.g. "flex" in the four-tier vocabulary
 	BatchAllowed   bool          `yaml:"batch_allowed"`   // batch items may use it (15m, 24h yes; asap no)
 }
