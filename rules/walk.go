@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -185,9 +186,9 @@ func isEmpty(v gjson.Result) bool {
 	return v.Type == gjson.JSON && skipSpace(v.Raw, 1) >= len(v.Raw)-1
 }
 
-// isInt reports whether v is a number with an integral value that a float64 holds exactly.
+// isInt reports whether v is a number with an integral value (1e3 is one; 1.5 is not).
 func isInt(v gjson.Result) bool {
-	return v.Type == gjson.Number && v.Num == float64(int64(v.Num)) && v.Num >= -1<<53 && v.Num <= 1<<53
+	return v.Type == gjson.Number && v.Num == math.Trunc(v.Num)
 }
 
 // matches reports whether v equals the JSON literal lit (null, true, false, a number, a string,
