@@ -65,7 +65,9 @@ func msgMsgs(m ...string) string {
 	return `{"model":"m","max_tokens":16,"messages":[` + strings.Join(m, ",") + `]}`
 }
 
-func ok(name string, s Surface, row, body string) tc { return tc{name: name, s: s, row: row, body: body} }
+func ok(name string, s Surface, row, body string) tc {
+	return tc{name: name, s: s, row: row, body: body}
+}
 
 func bad(name string, s Surface, row, body, param, code string) tc {
 	return tc{name: name, s: s, row: row, body: body, param: param, code: code}
