@@ -289,13 +289,11 @@ func (p *Pool) Do(ctx context.Context, model string, build BuildFunc, dst []byte
 			lastErr = e
 		}
 	}
-	if lastErr == nil || lastErr.Status < 500 {
-		return Reply{}, p.unavailable(model)
+	e := p.unavailable(model)
+	if lastErr != nil {
+		e.Message += " Last upstream error: " + lastErr.Message
 	}
-	if lastErr.RetryAfter == 0 {
-		lastErr.RetryAfter = 1
-	}
-	return Reply{}, lastErr
+	return Reply{}, e
 }
 
 func (p *Pool) unavailable(model string) *apierr.Error {
