@@ -77,8 +77,8 @@
 //
 // # Hangs
 //
-// A hung request holds no slot and never gets a reply: it is released when the client closes its
-// connection (noticed when the request arrived through a real connection), when the server shuts
-// down, or on Shutdown, and its connection is then closed without a response. Shutdown also cuts
-// pacing short: queued and running requests are answered at once.
+// A hung request holds no slot and never gets a reply. It is released when its client closes the
+// connection (noticed only when the request came through a real connection: a hand-built
+// RequestCtx cannot be watched) or on Shutdown, and its connection is then closed without a
+// response. Shutdown also cuts pacing short: queued and running requests are answered at once.
 package sim

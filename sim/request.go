@@ -70,13 +70,15 @@ func parseChat(r *chatRequest, body []byte, defaultModel string) *vllmError {
 	if !root.IsObject() {
 		return badRequest("Invalid request body: expected a JSON object.")
 	}
-	if err := r.readModel(root, defaultModel); err != nil {
+	var f topFields
+	f.read(root)
+	if err := r.readModel(f.model, defaultModel); err != nil {
 		return err
 	}
-	if err := r.readMessages(root.Get("messages")); err != nil {
+	if err := r.readMessages(f.messages); err != nil {
 		return err
 	}
-	if s := root.Get("stream"); s.Exists() && s.Type != gjson.Null {
+	if s := f.stream; s.Exists() && s.Type != gjson.Null {
 		if s.Type != gjson.True && s.Type != gjson.False {
 			return badParam("stream", "stream: Input should be a valid boolean.")
 		}
@@ -84,23 +86,61 @@ func parseChat(r *chatRequest, body []byte, defaultModel string) *vllmError {
 			return badParam("stream", "Streaming is not supported by this simulated engine.")
 		}
 	}
-	if err := r.readLimits(root); err != nil {
+	if err := r.readLimits(&f); err != nil {
 		return err
 	}
-	if err := r.readTools(root.Get("tools"), root.Get("tool_choice")); err != nil {
+	if err := r.readTools(f.tools, f.toolChoice); err != nil {
 		return err
 	}
-	if err := r.readFormat(root.Get("response_format")); err != nil {
+	if err := r.readFormat(f.responseFormat); err != nil {
 		return err
 	}
-	r.reasoning = root.Get("reasoning_effort").Type == gjson.String ||
-		root.Get("chat_template_kwargs.enable_thinking").Type == gjson.True
+	r.reasoning = f.reasoningEffort.Type == gjson.String ||
+		f.templateKwargs.Get("enable_thinking").Type == gjson.True
 	r.dir = parseDirectives(r.lastUser)
 	return nil
 }
 
-func (r *chatRequest) readModel(root gjson.Result, defaultModel string) *vllmError {
-	m := root.Get("model")
+// topFields are the top-level members the simulator reads, collected in one pass over the body
+// (one gjson.Get per field would rescan it each time). A repeated key keeps its last value, as
+// Python's json module does.
+type topFields struct {
+	model, messages, stream, n, maxCompletionTokens, maxTokens gjson.Result
+	tools, toolChoice, responseFormat, reasoningEffort         gjson.Result
+	templateKwargs                                             gjson.Result
+}
+
+func (f *topFields) read(root gjson.Result) {
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "model":
+			f.model = v
+		case "messages":
+			f.messages = v
+		case "stream":
+			f.stream = v
+		case "n":
+			f.n = v
+		case "max_completion_tokens":
+			f.maxCompletionTokens = v
+		case "max_tokens":
+			f.maxTokens = v
+		case "tools":
+			f.tools = v
+		case "tool_choice":
+			f.toolChoice = v
+		case "response_format":
+			f.responseFormat = v
+		case "reasoning_effort":
+			f.reasoningEffort = v
+		case "chat_template_kwargs":
+			f.templateKwargs = v
+		}
+		return true
+	})
+}
+
+func (r *chatRequest) readModel(m gjson.Result, defaultModel string) *vllmError {
 	switch m.Type {
 	case gjson.Null:
 		r.model = defaultModel
@@ -181,9 +221,9 @@ func eachText(content gjson.Result, fn func(string)) {
 	})
 }
 
-func (r *chatRequest) readLimits(root gjson.Result) *vllmError {
+func (r *chatRequest) readLimits(f *topFields) *vllmError {
 	r.n = 1
-	if n := root.Get("n"); n.Exists() && n.Type != gjson.Null {
+	if n := f.n; n.Exists() && n.Type != gjson.Null {
 		v, ok := intValue(n)
 		if !ok {
 			return badParam("n", "n: Input should be a valid integer.")
@@ -193,8 +233,8 @@ func (r *chatRequest) readLimits(root gjson.Result) *vllmError {
 		}
 		r.n = int(v)
 	}
-	for _, field := range [2]string{"max_completion_tokens", "max_tokens"} {
-		mt := root.Get(field)
+	for i, mt := range [2]gjson.Result{f.maxCompletionTokens, f.maxTokens} {
+		field := [2]string{"max_completion_tokens", "max_tokens"}[i]
 		if !mt.Exists() || mt.Type == gjson.Null {
 			continue
 		}
