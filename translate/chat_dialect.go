@@ -1,0 +1,697 @@
+package translate
+
+// Chat surface ⇄ engine dialect. Requests keep the client's chat body and rewrite only what an
+// engine would misread; replies are rebuilt from scratch so that nothing the matrix does not
+// promise (system_fingerprint, timings, stop_reason, logprobs, extra choices) reaches a client.
+
+import (
+	"strconv"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/pretty"
+
+	"sailshim/apierr"
+)
+
+// Effort modes: how reasoning_effort reaches an engine.
+const (
+	effortKeep          = iota // forward reasoning_effort as is
+	effortTemplateKwarg        // chat_template_kwargs.reasoning_effort (templates such as gpt-oss read it)
+	effortDrop                 // the engine has no control for it
+)
+
+// JSON-mode forms: how response_format reaches an engine.
+const (
+	formatOpenAI   = iota // OpenAI's response_format, forwarded as is
+	formatLlamaCpp        // json_object is not enforced: send a permissive json_schema instead
+	formatTGI             // TGI's grammar {"type":"json","value":<schema>}; no "text" variant
+)
+
+// dialectCaps is what one engine dialect understands of an OpenAI chat request. Data, not
+// scattered ifs: every rewrite below reads it.
+type dialectCaps struct {
+	maxTokens     string // the name of the output token limit the engine reads
+	developerRole bool   // its chat templates know the developer role
+	customTools   bool   // it takes {"type":"custom"} tools, tool calls and tool_choice
+	effort        int    // effort mode
+	format        int    // JSON-mode form
+	fillParams    bool   // give function tools without parameters an empty object schema
+}
+
+// The caps table.
+//
+//	dialect   max tokens             developer  custom  reasoning_effort      response_format
+//	vllm      max_completion_tokens  → system   → fn    kept                  as is
+//	sglang    max_completion_tokens  → system   → fn    kept                  as is
+//	tgi       max_tokens             → system   → fn    dropped (no control)  {"type":"json","value":schema}; text dropped
+//	llamacpp  max_tokens             → system   → fn    chat_template_kwargs  json_object → permissive json_schema
+//	openai    max_completion_tokens  kept       kept    kept                  as is
+//
+// "→ fn": custom tools become function tools with one string argument "input" (see
+// customParams). TGI's response_format is a serde enum tagged "type" with content "value";
+// "json" is the one spelling every release accepts ("json_object" and "json_schema" came
+// later), and it rejects an OpenAI {"type":"text"}. TGI also requires function parameters,
+// so every non-OpenAI dialect gets an empty object schema where a tool has none.
+var dialectTable = [...]struct {
+	d Dialect
+	c dialectCaps
+}{
+	{VLLM, dialectCaps{"max_completion_tokens", false, false, effortKeep, formatOpenAI, true}},
+	{SGLang, dialectCaps{"max_completion_tokens", false, false, effortKeep, formatOpenAI, true}},
+	{TGI, dialectCaps{"max_tokens", false, false, effortDrop, formatTGI, true}},
+	{LlamaCpp, dialectCaps{"max_tokens", false, false, effortTemplateKwarg, formatLlamaCpp, true}},
+	{OpenAI, dialectCaps{"max_completion_tokens", true, true, effortKeep, formatOpenAI, false}},
+}
+
+func capsOf(d Dialect) (*dialectCaps, *apierr.Error) {
+	for i := range dialectTable {
+		if dialectTable[i].d == d {
+			return &dialectTable[i].c, nil
+		}
+	}
+	return nil, apierr.Internal("No request translation is configured for the engine dialect %q.", string(d))
+}
+
+// customParams is the parameter schema of a custom tool rewritten as a function tool.
+const customParams = `{"type":"object","properties":{"input":{"type":"string"}},"required":["input"]}`
+
+// permissiveObject is the schema that makes llama.cpp enforce JSON mode (and fills TGI's).
+const permissiveObject = `{"type":"object"}`
+
+// parseBody checks that b is one JSON object and returns it parsed. Bodies have passed rules
+// validation; this guards against what validation cannot promise (a retry with a damaged
+// buffer, a fuzzer) so a bad body is an error rather than bad JSON sent upstream.
+func parseBody(b []byte) (gjson.Result, *apierr.Error) {
+	s := viewString(b)
+	if !gjson.Valid(s) {
+		return gjson.Result{}, apierr.MalformedJSON()
+	}
+	r := gjson.Parse(s)
+	if !r.IsObject() {
+		return gjson.Result{}, apierr.MalformedJSON()
+	}
+	return r, nil
+}
+
+// ChatRequest rewrites a validated client chat body for an engine of dialect d, appending to dst.
+func ChatRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
+	c, e := capsOf(d)
+	if e != nil {
+		return dst, e
+	}
+	root, e := parseBody(body)
+	if e != nil {
+		return dst, e
+	}
+	start := len(dst)
+	w := chatReqWriter{dst: append(dst, '{'), c: c, root: root}
+	root.ForEach(w.member)
+	if w.err != nil {
+		return dst[:start], w.err
+	}
+	w.dst = w.appendEffortKwarg(w.dst)
+	return append(w.dst, '}'), nil
+}
+
+type chatReqWriter struct {
+	dst    []byte
+	c      *dialectCaps
+	root   gjson.Result
+	effort gjson.Result // reasoning_effort held back for chat_template_kwargs
+	err    *apierr.Error
+}
+
+func (w *chatReqWriter) member(k, v gjson.Result) bool {
+	switch k.Str {
+	case "metadata", "user", "store", "service_tier":
+		// sailshim consumes these (windows, webhooks, storage); engines must not see them.
+	case "max_completion_tokens":
+		w.dst = appendKey(w.dst, w.c.maxTokens)
+		w.dst = append(w.dst, v.Raw...)
+	case "messages":
+		w.dst = appendKey(w.dst, "messages")
+		w.dst, w.err = appendChatMessages(w.dst, v, w.c)
+	case "tools":
+		w.dst = appendKey(w.dst, "tools")
+		w.dst = appendChatTools(w.dst, v, w.c)
+	case "tool_choice":
+		w.dst = appendKey(w.dst, "tool_choice")
+		w.dst = appendChatToolChoice(w.dst, v, w.c)
+	case "reasoning_effort":
+		w.dst = appendEffort(w.dst, v, w.c, &w.effort)
+	case "response_format":
+		w.dst = appendResponseFormat(w.dst, v, w.c)
+	default:
+		w.dst = appendSep(w.dst)
+		w.dst = append(w.dst, k.Raw...)
+		w.dst = append(w.dst, ':')
+		w.dst = append(w.dst, v.Raw...)
+	}
+	return w.err == nil
+}
+
+// appendEffortKwarg writes a held-back reasoning effort as chat_template_kwargs, unless the
+// client sent its own chat_template_kwargs (then theirs is what the template gets).
+func (w *chatReqWriter) appendEffortKwarg(dst []byte) []byte {
+	if w.effort.Type != gjson.String || w.root.Get("chat_template_kwargs").Exists() {
+		return dst
+	}
+	return appendEffortKwarg(dst, w.effort)
+}
+
+func appendEffortKwarg(dst []byte, effort gjson.Result) []byte {
+	dst = appendKey(dst, "chat_template_kwargs")
+	dst = append(dst, `{"reasoning_effort":`...)
+	dst = appendRawString(dst, effort)
+	return append(dst, '}')
+}
+
+// appendEffort forwards reasoning_effort in the dialect's form. A kwarg-mode effort is stored
+// in *held for the caller to write once the body's own members are known.
+func appendEffort(dst []byte, v gjson.Result, c *dialectCaps, held *gjson.Result) []byte {
+	if v.Type != gjson.String {
+		return dst // null asks for nothing
+	}
+	switch c.effort {
+	case effortKeep:
+		dst = appendKey(dst, "reasoning_effort")
+		return appendRawString(dst, v)
+	case effortTemplateKwarg:
+		*held = v
+	}
+	return dst
+}
+
+// appendResponseFormat writes response_format (key included) in the dialect's form.
+func appendResponseFormat(dst []byte, v gjson.Result, c *dialectCaps) []byte {
+	typ := v.Get("type").Str
+	switch c.format {
+	case formatLlamaCpp:
+		if typ == "json_object" {
+			dst = appendKey(dst, "response_format")
+			return append(dst, `{"type":"json_schema","json_schema":{"name":"json_object","schema":`+permissiveObject+`}}`...)
+		}
+	case formatTGI:
+		switch typ {
+		case "json_object":
+			dst = appendKey(dst, "response_format")
+			return append(dst, `{"type":"json","value":`+permissiveObject+`}`...)
+		case "json_schema":
+			schema := v.Get("json_schema.schema")
+			dst = appendKey(dst, "response_format")
+			dst = append(dst, `{"type":"json","value":`...)
+			if schema.IsObject() {
+				dst = append(dst, schema.Raw...)
+			} else {
+				dst = append(dst, permissiveObject...)
+			}
+			return append(dst, '}')
+		default:
+			return dst // "text" (or null) is TGI's default and not a variant it parses
+		}
+	}
+	if v.Type == gjson.Null {
+		return dst
+	}
+	dst = appendKey(dst, "response_format")
+	return append(dst, v.Raw...)
+}
+
+// appendChatMessages copies messages, rewriting the few members an engine would misread:
+// developer roles and custom tool calls in assistant history.
+func appendChatMessages(dst []byte, msgs gjson.Result, c *dialectCaps) ([]byte, *apierr.Error) {
+	if !msgs.IsArray() || (c.developerRole && c.customTools) {
+		return append(dst, msgs.Raw...), nil
+	}
+	dst = append(dst, '[')
+	msgs.ForEach(func(_, m gjson.Result) bool {
+		dst = appendSep(dst)
+		dst = appendChatMessage(dst, m, c)
+		return true
+	})
+	return append(dst, ']'), nil
+}
+
+func appendChatMessage(dst []byte, m gjson.Result, c *dialectCaps) []byte {
+	if !m.IsObject() || !chatMessageNeedsRewrite(m, c) {
+		return append(dst, m.Raw...)
+	}
+	dst = append(dst, '{')
+	m.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "role":
+			dst = appendKey(dst, "role")
+			if v.Str == "developer" && !c.developerRole {
+				dst = append(dst, `"system"`...)
+			} else {
+				dst = append(dst, v.Raw...)
+			}
+		case "tool_calls":
+			dst = appendKey(dst, "tool_calls")
+			dst = appendHistoryToolCalls(dst, v, c)
+		default:
+			dst = appendSep(dst)
+			dst = append(dst, k.Raw...)
+			dst = append(dst, ':')
+			dst = append(dst, v.Raw...)
+		}
+		return true
+	})
+	return append(dst, '}')
+}
+
+func chatMessageNeedsRewrite(m gjson.Result, c *dialectCaps) bool {
+	role := m.Get("role").Str
+	if role == "developer" {
+		return !c.developerRole
+	}
+	if role != "assistant" || c.customTools {
+		return false
+	}
+	custom := false
+	m.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
+		custom = tc.Get("type").Str == "custom"
+		return !custom
+	})
+	return custom
+}
+
+// appendHistoryToolCalls rewrites custom tool calls in assistant history as calls of the
+// function tool that stands in for the custom tool.
+func appendHistoryToolCalls(dst []byte, calls gjson.Result, c *dialectCaps) []byte {
+	if !calls.IsArray() {
+		return append(dst, calls.Raw...)
+	}
+	dst = append(dst, '[')
+	calls.ForEach(func(_, tc gjson.Result) bool {
+		dst = appendSep(dst)
+		if tc.Get("type").Str != "custom" || c.customTools {
+			dst = append(dst, tc.Raw...)
+			return true
+		}
+		dst = appendFunctionCall(dst, tc.Get("id"), tc.Get("custom.name"), tc.Get("custom.input"))
+		return true
+	})
+	return append(dst, ']')
+}
+
+// appendFunctionCall writes the function tool call a custom call becomes.
+func appendFunctionCall(dst []byte, id, name, input gjson.Result) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendStringOr(dst, id, `""`)
+	dst = append(dst, `,"type":"function","function":{"name":`...)
+	dst = appendStringOr(dst, name, `""`)
+	dst = append(dst, `,"arguments":`...)
+	dst = appendInputArgsRaw(dst, input)
+	return append(dst, `}}`...)
+}
+
+// appendChatTools copies the tools array, turning custom tools into function tools where the
+// engine has none and filling missing parameters where the engine requires them.
+func appendChatTools(dst []byte, tools gjson.Result, c *dialectCaps) []byte {
+	if !tools.IsArray() || (c.customTools && !c.fillParams) {
+		return append(dst, tools.Raw...)
+	}
+	dst = append(dst, '[')
+	tools.ForEach(func(_, t gjson.Result) bool {
+		dst = appendSep(dst)
+		switch t.Get("type").Str {
+		case "custom":
+			if c.customTools {
+				dst = append(dst, t.Raw...)
+			} else {
+				ct := t.Get("custom")
+				dst = appendCustomAsFunction(dst, ct.Get("name"), ct.Get("description"), ct.Get("format"))
+			}
+		case "function":
+			fn := t.Get("function")
+			if c.fillParams && fn.IsObject() && !fn.Get("parameters").IsObject() {
+				dst = append(dst, `{"type":"function","function":`...)
+				dst = appendWithParams(dst, fn)
+				dst = append(dst, '}')
+			} else {
+				dst = append(dst, t.Raw...)
+			}
+		default:
+			dst = append(dst, t.Raw...)
+		}
+		return true
+	})
+	return append(dst, ']')
+}
+
+// appendWithParams copies a function definition, replacing a missing or null parameters with
+// an empty object schema.
+func appendWithParams(dst []byte, fn gjson.Result) []byte {
+	dst = append(dst, '{')
+	fn.ForEach(func(k, v gjson.Result) bool {
+		if k.Str != "parameters" {
+			dst = appendSep(dst)
+			dst = append(dst, k.Raw...)
+			dst = append(dst, ':')
+			dst = append(dst, v.Raw...)
+		}
+		return true
+	})
+	dst = appendKey(dst, "parameters")
+	dst = append(dst, `{"type":"object","properties":{}}`...)
+	return append(dst, '}')
+}
+
+// appendCustomAsFunction writes the function tool that stands in for a custom tool: one string
+// argument "input", with the custom tool's description and input format in the description so
+// the model knows what to put there.
+func appendCustomAsFunction(dst []byte, name, desc, format gjson.Result) []byte {
+	dst = append(dst, `{"type":"function","function":{"name":`...)
+	dst = appendStringOr(dst, name, `""`)
+	hasDesc := desc.Type == gjson.String && len(desc.Raw) > 2
+	grammar := format.Get("type").Str == "grammar"
+	if hasDesc || grammar {
+		dst = append(dst, `,"description":"`...)
+		if hasDesc {
+			dst = appendRawInterior(dst, desc)
+		}
+		if grammar {
+			// Chat nests the grammar ({grammar:{syntax,definition}}); Responses does not.
+			g := format.Get("grammar")
+			if !g.Exists() {
+				g = format
+			}
+			if hasDesc {
+				dst = append(dst, `\n\n`...)
+			}
+			dst = append(dst, `Put the tool's raw input in the \"input\" argument. It must match this `...)
+			dst = appendRawInterior(dst, g.Get("syntax"))
+			dst = append(dst, ` grammar:\n`...)
+			dst = appendRawInterior(dst, g.Get("definition"))
+		}
+		dst = append(dst, '"')
+	}
+	return append(dst, `,"parameters":`+customParams+`}}`...)
+}
+
+// appendChatToolChoice writes a chat tool_choice; a named custom tool becomes the named
+// function that stands in for it.
+func appendChatToolChoice(dst []byte, v gjson.Result, c *dialectCaps) []byte {
+	if c.customTools || !v.IsObject() || v.Get("type").Str != "custom" {
+		return append(dst, v.Raw...)
+	}
+	dst = append(dst, `{"type":"function","function":{"name":`...)
+	dst = appendStringOr(dst, v.Get("custom.name"), `""`)
+	return append(dst, `}}`...)
+}
+
+// engineReply is the part of an engine's chat reply that any surface's answer is built from.
+type engineReply struct {
+	Content   gjson.Result // message.content: string, null, or (rarely) an array of text parts
+	Reasoning gjson.Result // message.reasoning_content, or vLLM's newer message.reasoning
+	Refusal   gjson.Result // message.refusal
+	ToolCalls gjson.Result // message.tool_calls
+	Finish    string       // choices[0].finish_reason
+	Usage     engineUsage
+}
+
+// readEngineReply parses an engine's chat completion. engine must outlive the result.
+func readEngineReply(engine []byte) (engineReply, *apierr.Error) {
+	var r engineReply
+	s := viewString(engine)
+	if !gjson.Valid(s) {
+		return r, badUpstream("The inference engine returned a reply that is not valid JSON.")
+	}
+	root := gjson.Parse(s)
+	if !root.IsObject() {
+		return r, badUpstream("The inference engine returned a reply that is not a JSON object.")
+	}
+	var choices gjson.Result
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "choices":
+			choices = v
+		case "usage":
+			r.Usage = readEngineUsage(v)
+		}
+		return true
+	})
+	choice := firstChoice(choices)
+	msg := choice.Get("message")
+	if !msg.IsObject() {
+		return r, badUpstream("The inference engine returned a reply without a message.")
+	}
+	r.Finish = choice.Get("finish_reason").Str
+	msg.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "content":
+			r.Content = v
+		case "reasoning_content":
+			if v.Type == gjson.String {
+				r.Reasoning = v
+			}
+		case "reasoning":
+			if v.Type == gjson.String && r.Reasoning.Type != gjson.String {
+				r.Reasoning = v
+			}
+		case "refusal":
+			r.Refusal = v
+		case "tool_calls":
+			if nonEmptyArray(v) {
+				r.ToolCalls = v
+			}
+		}
+		return true
+	})
+	return r, nil
+}
+
+// nonEmptyArray reports whether v is an array with at least one element (vLLM sends
+// "tool_calls": [] on plain replies).
+func nonEmptyArray(v gjson.Result) bool {
+	if !v.IsArray() {
+		return false
+	}
+	found := false
+	v.ForEach(func(_, _ gjson.Result) bool {
+		found = true
+		return false
+	})
+	return found
+}
+
+// firstChoice is the choice with index 0, or the first one when none says so.
+func firstChoice(choices gjson.Result) gjson.Result {
+	var first, zero gjson.Result
+	choices.ForEach(func(_, c gjson.Result) bool {
+		if !first.Exists() {
+			first = c
+		}
+		if idx := c.Get("index"); !idx.Exists() || idx.Int() == 0 {
+			zero = c
+			return false
+		}
+		return true
+	})
+	if zero.Exists() {
+		return zero
+	}
+	return first
+}
+
+func badUpstream(msg string) *apierr.Error {
+	return apierr.New(502, apierr.TypeServer, "", "upstream_invalid_response", "%s", msg)
+}
+
+// hasText reports whether content holds any text.
+func hasText(content gjson.Result) bool {
+	switch {
+	case content.Type == gjson.String:
+		return len(content.Raw) > 2
+	case content.IsArray():
+		found := false
+		content.ForEach(func(_, p gjson.Result) bool {
+			t := p.Get("text")
+			found = t.Type == gjson.String && len(t.Raw) > 2
+			return !found
+		})
+		return found
+	}
+	return false
+}
+
+// appendContentText writes content as one JSON string: a string as is, text parts joined.
+func appendContentText(dst []byte, content gjson.Result) []byte {
+	if content.Type == gjson.String {
+		return appendRawString(dst, content)
+	}
+	dst = append(dst, '"')
+	content.ForEach(func(_, p gjson.Result) bool {
+		if t := p.Get("text"); t.Type == gjson.String {
+			dst = appendRawInterior(dst, t)
+		}
+		return true
+	})
+	return append(dst, '"')
+}
+
+// customNames answers "is this name one of the request's custom tools?" without building a set:
+// requests carry a handful of tools.
+type customNames struct {
+	tools gjson.Result // the request's tools array
+	path  string       // where a custom tool keeps its name: "custom.name" (chat) or "name"
+}
+
+func (cn customNames) has(name string) bool {
+	if name == "" || !cn.tools.IsArray() {
+		return false
+	}
+	found := false
+	cn.tools.ForEach(func(_, t gjson.Result) bool {
+		found = t.Get("type").Str == "custom" && t.Get(cn.path).Str == name
+		return !found
+	})
+	return found
+}
+
+// engineCall is one tool call from an engine reply, normalised.
+type engineCall struct {
+	ID     gjson.Result // the engine's id (kept as given); empty → derived
+	Custom bool         // a call of a custom tool (native, or a function named like one)
+	Name   gjson.Result
+	Args   gjson.Result // function arguments: a string, or an object older TGI sends
+	Input  gjson.Result // custom input when the engine sent a native custom call
+}
+
+func readEngineCall(tc gjson.Result, customs customNames) engineCall {
+	ec := engineCall{ID: tc.Get("id")}
+	if tc.Get("type").Str == "custom" {
+		cu := tc.Get("custom")
+		ec.Custom, ec.Name, ec.Input = true, cu.Get("name"), cu.Get("input")
+		return ec
+	}
+	fn := tc.Get("function")
+	ec.Name, ec.Args = fn.Get("name"), fn.Get("arguments")
+	ec.Custom = ec.Name.Type == gjson.String && customs.has(ec.Name.Str)
+	return ec
+}
+
+// appendID writes the call id the engine gave, or one derived from the reply id and index.
+func (ec *engineCall) appendID(dst []byte, replyID string, i int) []byte {
+	if ec.ID.Type == gjson.String && len(ec.ID.Raw) > 2 {
+		return appendRawString(dst, ec.ID)
+	}
+	return appendDerivedID(dst, "call_", replyID, i)
+}
+
+// appendArguments writes function arguments as the JSON string OpenAI sends.
+func (ec *engineCall) appendArguments(dst []byte) []byte {
+	switch {
+	case ec.Args.Type == gjson.String:
+		return appendRawString(dst, ec.Args)
+	case ec.Args.IsObject() || ec.Args.IsArray():
+		// Older TGI sends arguments as an object; clients expect the JSON text of it.
+		return appendJSONString(dst, viewString(pretty.Ugly([]byte(ec.Args.Raw))))
+	}
+	return append(dst, `"{}"`...)
+}
+
+// appendInput writes a custom call's input string. A custom tool that went to the engine as a
+// function has its input in the arguments' "input"; arguments that are not such an object are
+// taken whole, so nothing the model wrote is lost.
+func (ec *engineCall) appendInput(dst []byte) []byte {
+	if ec.Input.Exists() {
+		return appendStringOr(dst, ec.Input, `""`)
+	}
+	var args string
+	switch {
+	case ec.Args.Type == gjson.String:
+		args = ec.Args.Str
+	case ec.Args.IsObject():
+		args = viewString(pretty.Ugly([]byte(ec.Args.Raw)))
+	default:
+		return append(dst, `""`...)
+	}
+	if gjson.Valid(args) {
+		if in := gjson.Get(args, "input"); in.Type == gjson.String {
+			return appendRawString(dst, in)
+		} else if in.Exists() {
+			return appendJSONString(dst, in.Raw)
+		}
+	}
+	return appendJSONString(dst, args)
+}
+
+// ChatResponse rewrites an engine's chat reply into what the matrix promises on the chat surface.
+func ChatResponse(dst, engine, req []byte, d Dialect, m Meta) ([]byte, *apierr.Error) {
+	if _, e := capsOf(d); e != nil {
+		return dst, e
+	}
+	r, e := readEngineReply(engine)
+	if e != nil {
+		return dst, e
+	}
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, m.ID)
+	dst = append(dst, `,"object":"chat.completion","created":`...)
+	dst = strconv.AppendInt(dst, m.CreatedAt, 10)
+	dst = append(dst, `,"model":`...)
+	dst = appendJSONString(dst, m.Model)
+	dst = append(dst, `,"choices":[{"index":0,"message":`...)
+	dst = appendChatMessage0(dst, &r, req, m)
+	dst = append(dst, `,"logprobs":null,"finish_reason":`...)
+	if r.ToolCalls.Exists() {
+		dst = append(dst, `"tool_calls"`...)
+	} else {
+		dst = append(dst, `"stop"`...) // length and content_filter too: the matrix knows only these two
+	}
+	dst = append(dst, `}],"usage":`...)
+	dst = r.Usage.appendChat(dst)
+	return append(dst, '}'), nil
+}
+
+// appendChatMessage0 writes choices[0].message.
+func appendChatMessage0(dst []byte, r *engineReply, req []byte, m Meta) []byte {
+	dst = append(dst, `{"role":"assistant","content":`...)
+	switch {
+	case hasText(r.Content):
+		dst = appendContentText(dst, r.Content)
+	case r.ToolCalls.Exists() || r.Refusal.Type == gjson.String:
+		dst = append(dst, "null"...)
+	default:
+		dst = append(dst, `""`...)
+	}
+	dst = append(dst, `,"refusal":`...)
+	dst = appendStringOr(dst, r.Refusal, "null")
+	if r.Reasoning.Type == gjson.String {
+		dst = append(dst, `,"reasoning_content":`...)
+		dst = appendRawString(dst, r.Reasoning)
+	}
+	if r.ToolCalls.Exists() {
+		customs := customNames{tools: gjson.Get(viewString(req), "tools"), path: "custom.name"}
+		dst = append(dst, `,"tool_calls":[`...)
+		i := 0
+		r.ToolCalls.ForEach(func(_, tc gjson.Result) bool {
+			dst = appendSep(dst)
+			dst = appendChatToolCall(dst, tc, customs, m.ID, i)
+			i++
+			return true
+		})
+		dst = append(dst, ']')
+	}
+	return append(dst, `,"annotations":[]}`...)
+}
+
+func appendChatToolCall(dst []byte, tc gjson.Result, customs customNames, replyID string, i int) []byte {
+	ec := readEngineCall(tc, customs)
+	dst = append(dst, `{"id":`...)
+	dst = ec.appendID(dst, replyID, i)
+	if ec.Custom {
+		dst = append(dst, `,"type":"custom","custom":{"name":`...)
+		dst = appendStringOr(dst, ec.Name, `""`)
+		dst = append(dst, `,"input":`...)
+		dst = ec.appendInput(dst)
+		return append(dst, `}}`...)
+	}
+	dst = append(dst, `,"type":"function","function":{"name":`...)
+	dst = appendStringOr(dst, ec.Name, `""`)
+	dst = append(dst, `,"arguments":`...)
+	dst = ec.appendArguments(dst)
+	return append(dst, `}}`...)
+}
