@@ -151,10 +151,10 @@ func TestEngineErrorQuotesMessage(t *testing.T) {
 
 func TestCleanMessage(t *testing.T) {
 	cases := map[string]string{
-		"  plain  ":             "plain",
-		"a\x00b\tc\n\nd":        "a b c d",
-		"bad \xff utf8":         "bad utf8",
-		"line\u2028sep":         "line sep",
+		"  plain  ":              "plain",
+		"a\x00b\tc\n\nd":         "a b c d",
+		"bad \xff utf8":          "bad utf8",
+		"line\u2028sep":          "line sep",
 		strings.Repeat("é", 600): strings.Repeat("é", maxEngineMessage/2) + "…",
 	}
 	for in, want := range cases {
