@@ -39,7 +39,7 @@ func (s *Store) Reserve(owner, key string, fp [32]byte, id string) (Reservation,
 	if err := s.acquire(); err != nil {
 		return Reservation{}, err
 	}
-	defer s.life.RUnlock()
+	defer s.inflight.Done()
 
 	mu := s.stripe(string(k))
 	mu.Lock()
@@ -111,7 +111,7 @@ func (s *Store) Forget(owner, key string) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
-	defer s.life.RUnlock()
+	defer s.inflight.Done()
 	mu := s.stripe(string(k))
 	mu.Lock()
 	defer mu.Unlock()

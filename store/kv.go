@@ -20,7 +20,7 @@ func (s *Store) KVPut(ns, key string, val []byte, durable bool) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
-	defer s.life.RUnlock()
+	defer s.inflight.Done()
 	if err := s.db.Set(k, val, writeOpts(durable)); err != nil {
 		return fmt.Errorf("store: kv put %s/%s: %w", ns, key, err)
 	}
@@ -36,7 +36,7 @@ func (s *Store) KVGet(ns, key string) ([]byte, error) {
 	if err := s.acquire(); err != nil {
 		return nil, err
 	}
-	defer s.life.RUnlock()
+	defer s.inflight.Done()
 	v, closer, err := s.db.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, ErrNotFound
@@ -57,7 +57,7 @@ func (s *Store) KVDelete(ns, key string, durable bool) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
-	defer s.life.RUnlock()
+	defer s.inflight.Done()
 	if err := s.db.Delete(k, writeOpts(durable)); err != nil {
 		return fmt.Errorf("store: kv delete %s/%s: %w", ns, key, err)
 	}
@@ -75,7 +75,7 @@ func (s *Store) KVScan(ns, prefix string, fn func(key string, val []byte) bool) 
 	if err := s.acquire(); err != nil {
 		return err
 	}
-	defer s.life.RUnlock()
+	defer s.inflight.Done()
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(lower)})
 	if err != nil {
 		return fmt.Errorf("store: kv scan %s: %w", ns, err)

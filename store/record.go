@@ -76,7 +76,7 @@ func (s *Store) Put(rec *Record, durable bool) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
-	defer s.life.RUnlock()
+	defer s.inflight.Done()
 
 	kept := *rec
 	if kept.Terminal() {
@@ -119,7 +119,7 @@ func (s *Store) Get(id string) (*Record, error) {
 	if err := s.acquire(); err != nil {
 		return nil, err
 	}
-	defer s.life.RUnlock()
+	defer s.inflight.Done()
 	mu := s.stripe(id)
 	mu.Lock()
 	defer mu.Unlock()
@@ -158,7 +158,7 @@ func (s *Store) Pending(fn func(*Record) bool) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
-	defer s.life.RUnlock()
+	defer s.inflight.Done()
 	lower := []byte(prefixPending)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(lower)})
 	if err != nil {

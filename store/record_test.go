@@ -317,3 +317,42 @@ func TestConcurrentPutGetCacheAgreesWithDisk(t *testing.T) {
 		}
 	}
 }
+
+// Close while a Pending callback is writing must neither deadlock nor crash: the callback's
+// writes fail with ErrClosed and Close returns once the scan ends.
+func TestCloseDuringPendingCallback(t *testing.T) {
+	s, err := Open(Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := s.Put(rec(fmt.Sprint(i), "queued", int64(i)), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inCallback := make(chan struct{})
+	closeReturned := make(chan error)
+	var putErrs []error
+	pendingErr := s.Pending(func(r *Record) bool {
+		if r.ID == "0" {
+			close(inCallback)
+			go func() { closeReturned <- s.Close() }()
+			<-s.closing // Close now waits for this scan; a nested call must not wait for Close
+
+		}
+		putErrs = append(putErrs, s.Put(r, false))
+		return true
+	})
+	<-inCallback
+	if err := <-closeReturned; err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if pendingErr != nil {
+		t.Fatalf("Pending = %v", pendingErr)
+	}
+	for _, err := range putErrs {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("Put during Close = %v, want ErrClosed", err)
+		}
+	}
+}

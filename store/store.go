@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -15,7 +14,8 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 )
 
-// Config configures Open.
+// Config configures Open. The LRU is bounded by entries, not bytes: budget CacheEntries times a
+// typical stored object (a 1 KB response: 10000 entries ≈ 10 MB plus Pebble's 16 MB block cache).
 type Config struct {
 	Dir          string       // data directory (created if missing); required
 	CacheEntries int          // LRU size of hot records; 0 → 10000
@@ -42,10 +42,13 @@ type Store struct {
 	log   *slog.Logger
 	epoch uint64 // this process incarnation, persisted at m/epoch
 
-	// life guards db against Close: disk operations hold it shared, Close exclusively. Cache
-	// hits do not take it; Close purges the cache.
-	life   sync.RWMutex
-	closed bool
+	// Disk operations register in inflight so Close can wait for them before closing Pebble.
+	// Not an RWMutex: a Pending or KVScan callback calls back into the store, and a nested
+	// RLock deadlocks once Close is waiting. Cache hits skip this; Close purges the cache.
+	lifeMu   sync.Mutex
+	closed   bool
+	closing  chan struct{} // closed when Close starts
+	inflight sync.WaitGroup
 
 	// stripes order each key's (disk write, cache update) pairs against cold reads filling the
 	// cache, and make Reserve's get-then-set atomic.
@@ -65,7 +68,7 @@ func Open(cfg Config) (*Store, error) {
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler)
 	}
 	fs := cfg.fs
 	if fs == nil {
@@ -82,7 +85,7 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", cfg.Dir, err)
 	}
-	s := &Store{db: db, cache: cache, log: log, seed: maphash.MakeSeed()}
+	s := &Store{db: db, cache: cache, log: log, seed: maphash.MakeSeed(), closing: make(chan struct{})}
 	if s.epoch, err = s.nextEpoch(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -124,29 +127,34 @@ func (s *Store) nextEpoch() (uint64, error) {
 	return epoch, nil
 }
 
-// Close flushes nothing extra (the WAL already holds every write) and releases the directory.
-// Calls made after Close return ErrClosed.
+// Close waits for disk operations in progress, then releases the directory. The WAL already
+// holds every write, so nothing extra is flushed. Calls made after Close starts return
+// ErrClosed; a second Close returns nil.
 func (s *Store) Close() error {
-	s.life.Lock()
-	defer s.life.Unlock()
+	s.lifeMu.Lock()
 	if s.closed {
+		s.lifeMu.Unlock()
 		return nil
 	}
 	s.closed = true
-	s.cache.Purge()
+	close(s.closing)
+	s.lifeMu.Unlock()
+	s.inflight.Wait()
+	s.cache.Purge() // after the wait: an in-flight Put may still have added to it
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil
 }
 
-// acquire takes the shared life lock for a disk operation; release with s.life.RUnlock.
+// acquire registers a disk operation; the caller defers s.inflight.Done() on success.
 func (s *Store) acquire() error {
-	s.life.RLock()
+	s.lifeMu.Lock()
+	defer s.lifeMu.Unlock()
 	if s.closed {
-		s.life.RUnlock()
 		return ErrClosed
 	}
+	s.inflight.Add(1)
 	return nil
 }
 
