@@ -13,12 +13,22 @@ import (
 // It understands the keywords tool parameters and structured-output schemas use in practice
 // (type, properties, required, additionalProperties, items, prefixItems, min/maxItems, enum,
 // const, anyOf/oneOf (first branch), allOf (objects merged), $ref into the same document, string
-// formats and lengths, numeric bounds and multipleOf). Anything else is ignored.
+// formats and lengths, numeric bounds and multipleOf). Anything else (pattern, not, if/then,
+// uniqueItems…) is ignored.
 type schemaGen struct {
 	root  gjson.Result // document $ref resolves against
 	seed  uint64
 	nodes int // values written; past nodeBudget, only required values are written
 	start int // offset in dst where the value began
+	*genStack
+}
+
+// genStack holds the generator's working state as stacks indexed by position, so a recursive
+// walk allocates nothing once they have grown; a replyBuf keeps one across requests.
+type genStack struct {
+	kw   []keywords // the keywords of each schema being written, innermost last
+	keys []string   // keys written so far in each enclosing object
+	objs []int      // kw indexes of the schemas merged into an object (allOf)
 }
 
 const (
@@ -30,9 +40,84 @@ const (
 	maxGeneratedItem = 64 // cap on minItems / minProperties honoured
 )
 
-// generate appends a value satisfying schema, resolving references against schema itself.
-func generate(dst []byte, schema gjson.Result, seed uint64) []byte {
-	g := schemaGen{root: schema, seed: seed, start: len(dst)}
+// anything is the schema `true`.
+var anything = gjson.Result{Type: gjson.True, Raw: "true"}
+
+// keywords are the members of one schema object, read in a single pass.
+type keywords struct {
+	ref, constant, enum, typ, anyOf, oneOf, allOf                    gjson.Result
+	properties, required, additional, minProperties                  gjson.Result
+	items, prefixItems, additionalItems, minItems, maxItems          gjson.Result
+	format, minLength, maxLength                                     gjson.Result
+	minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf gjson.Result
+}
+
+func readKeywords(s gjson.Result) keywords {
+	var k keywords
+	s.ForEach(func(key, v gjson.Result) bool {
+		switch key.Str {
+		case "$ref":
+			k.ref = v
+		case "const":
+			k.constant = v
+		case "enum":
+			k.enum = v
+		case "type":
+			k.typ = v
+		case "anyOf":
+			k.anyOf = v
+		case "oneOf":
+			k.oneOf = v
+		case "allOf":
+			k.allOf = v
+		case "properties":
+			k.properties = v
+		case "required":
+			k.required = v
+		case "additionalProperties":
+			k.additional = v
+		case "minProperties":
+			k.minProperties = v
+		case "items":
+			k.items = v
+		case "prefixItems":
+			k.prefixItems = v
+		case "additionalItems":
+			k.additionalItems = v
+		case "minItems":
+			k.minItems = v
+		case "maxItems":
+			k.maxItems = v
+		case "format":
+			k.format = v
+		case "minLength":
+			k.minLength = v
+		case "maxLength":
+			k.maxLength = v
+		case "minimum":
+			k.minimum = v
+		case "maximum":
+			k.maximum = v
+		case "exclusiveMinimum":
+			k.exclusiveMinimum = v
+		case "exclusiveMaximum":
+			k.exclusiveMaximum = v
+		case "multipleOf":
+			k.multipleOf = v
+		}
+		return true
+	})
+	return k
+}
+
+// generate appends a value satisfying schema, resolving references against schema itself. st
+// may be nil.
+func generate(dst []byte, schema gjson.Result, seed uint64, st *genStack) []byte {
+	if st == nil {
+		st = &genStack{}
+	}
+	g := schemaGen{root: schema, seed: seed, start: len(dst), genStack: st}
+	g.kw, g.keys, g.objs = g.kw[:0], g.keys[:0], g.objs[:0]
 	return g.value(dst, schema, 0)
 }
 
@@ -50,45 +135,74 @@ func (g *schemaGen) value(dst []byte, s gjson.Result, depth int) []byte {
 	if !s.IsObject() { // true, or not a schema: anything goes
 		return g.anyString(dst)
 	}
-	if ref := s.Get(`\$ref`); ref.Type == gjson.String {
-		return g.value(dst, g.resolve(ref.Str), depth+1)
+	g.kw = append(g.kw, readKeywords(s))
+	ki := len(g.kw) - 1
+	defer func() { g.kw = g.kw[:ki] }()
+	k := &g.kw[ki]
+	if k.ref.Type == gjson.String {
+		return g.value(dst, g.resolve(k.ref.Str), depth+1)
 	}
-	if c := s.Get("const"); c.Exists() {
-		return append(dst, c.Raw...)
+	if k.constant.Exists() {
+		return append(dst, k.constant.Raw...)
 	}
-	if e := s.Get("enum"); e.IsArray() {
-		if vals := e.Array(); len(vals) > 0 {
-			return append(dst, vals[g.next()%uint64(len(vals))].Raw...)
+	if k.enum.IsArray() {
+		if v := nth(k.enum, g.next()); v.Exists() {
+			return append(dst, v.Raw...)
 		}
 	}
-	typ := schemaType(s)
+	typ := k.schemaType()
 	if typ == "" {
-		for _, kw := range [2]string{"anyOf", "oneOf"} {
-			if alt := s.Get(kw); alt.IsArray() {
-				if first := alt.Get("0"); first.Exists() {
-					return g.value(dst, first, depth+1)
-				}
+		for _, alt := range [2]gjson.Result{k.anyOf, k.oneOf} {
+			if first := nth(alt, 0); first.Exists() {
+				return g.value(dst, first, depth+1)
 			}
 		}
 	}
-	if all := s.Get("allOf"); all.IsArray() {
-		return g.allOf(dst, s, all, typ, depth)
+	if k.allOf.IsArray() {
+		return g.allOf(dst, ki, typ, depth)
 	}
-	return g.typed(dst, s, typ, depth)
+	return g.typed(dst, ki, typ, depth)
 }
 
-func (g *schemaGen) typed(dst []byte, s gjson.Result, typ string, depth int) []byte {
+// nth is element i mod len of an array, without building a slice.
+func nth(arr gjson.Result, i uint64) gjson.Result {
+	if !arr.IsArray() {
+		return gjson.Result{}
+	}
+	n := uint64(0)
+	arr.ForEach(func(_, _ gjson.Result) bool { n++; return true })
+	if n == 0 {
+		return gjson.Result{}
+	}
+	i %= n
+	var out gjson.Result
+	arr.ForEach(func(_, v gjson.Result) bool {
+		if i == 0 {
+			out = v
+			return false
+		}
+		i--
+		return true
+	})
+	return out
+}
+
+func (g *schemaGen) typed(dst []byte, ki int, typ string, depth int) []byte {
 	switch typ {
 	case "object":
-		return g.object(dst, []gjson.Result{s}, depth)
+		start := len(g.objs)
+		g.objs = append(g.objs, ki)
+		dst = g.object(dst, start, depth)
+		g.objs = g.objs[:start]
+		return dst
 	case "array":
-		return g.array(dst, s, depth)
+		return g.array(dst, &g.kw[ki], depth)
 	case "string":
-		return g.str(dst, s)
+		return g.str(dst, &g.kw[ki])
 	case "integer":
-		return g.number(dst, s, true)
+		return g.number(dst, &g.kw[ki], true)
 	case "number":
-		return g.number(dst, s, false)
+		return g.number(dst, &g.kw[ki], false)
 	case "boolean":
 		if g.next()&1 == 0 {
 			return append(dst, "true"...)
@@ -101,35 +215,42 @@ func (g *schemaGen) typed(dst []byte, s gjson.Result, typ string, depth int) []b
 }
 
 // allOf merges object branches (the common pydantic/zod shape) and otherwise follows the first.
-func (g *schemaGen) allOf(dst []byte, s, all gjson.Result, typ string, depth int) []byte {
-	parts := []gjson.Result{s}
+// The branches' keywords go on the kw stack above ki and are popped by value.
+func (g *schemaGen) allOf(dst []byte, ki int, typ string, depth int) []byte {
+	start := len(g.objs)
+	defer func() { g.objs = g.objs[:start] }()
+	g.objs = append(g.objs, ki)
 	objects := typ == "object" || typ == ""
-	all.ForEach(func(_, b gjson.Result) bool {
-		for i := 0; i < maxSchemaDepth; i++ {
+	g.kw[ki].allOf.ForEach(func(_, b gjson.Result) bool {
+		for i := 0; i < maxSchemaDepth && b.IsObject(); i++ {
 			ref := b.Get(`\$ref`)
 			if ref.Type != gjson.String {
 				break
 			}
 			b = g.resolve(ref.Str)
 		}
-		t := schemaType(b)
+		g.kw = append(g.kw, readKeywords(b))
+		t := g.kw[len(g.kw)-1].schemaType()
 		objects = objects && (t == "object" || t == "")
-		parts = append(parts, b)
+		g.objs = append(g.objs, len(g.kw)-1)
 		return true
 	})
-	if objects && len(parts) > 1 {
-		return g.object(dst, parts, depth)
+	switch {
+	case len(g.objs)-start == 1:
+		return g.typed(dst, ki, typ, depth)
+	case objects:
+		return g.object(dst, start, depth)
+	case typ == "":
+		first := g.objs[start+1]
+		return g.typed(dst, first, g.kw[first].schemaType(), depth+1)
 	}
-	if typ == "" && len(parts) > 1 {
-		return g.value(dst, parts[1], depth+1)
-	}
-	return g.typed(dst, s, typ, depth)
+	return g.typed(dst, ki, typ, depth)
 }
 
 // schemaType is the schema's type, inferred from its keywords when absent; a type list gives its
 // first non-null member.
-func schemaType(s gjson.Result) string {
-	t := s.Get("type")
+func (k *keywords) schemaType() string {
+	t := k.typ
 	if t.Type == gjson.String {
 		return t.Str
 	}
@@ -148,9 +269,9 @@ func schemaType(s gjson.Result) string {
 		return first
 	}
 	switch {
-	case s.Get("properties").Exists(), s.Get("required").Exists(), s.Get("additionalProperties").Exists():
+	case k.properties.Exists(), k.required.Exists(), k.additional.Exists():
 		return "object"
-	case s.Get("items").Exists(), s.Get("prefixItems").Exists():
+	case k.items.Exists(), k.prefixItems.Exists():
 		return "array"
 	}
 	return ""
@@ -162,15 +283,20 @@ func (g *schemaGen) resolve(ref string) gjson.Result {
 	if ref == "#" {
 		return g.root
 	}
-	if !strings.HasPrefix(ref, "#/") {
-		return gjson.Result{Type: gjson.True, Raw: "true"}
+	rest, ok := strings.CutPrefix(ref, "#/")
+	if !ok {
+		return anything
 	}
 	cur := g.root
-	for _, seg := range strings.Split(ref[2:], "/") {
-		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+	for rest != "" {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
+		if strings.Contains(seg, "~") {
+			seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+		}
 		cur = child(cur, seg)
 		if !cur.Exists() {
-			return gjson.Result{Type: gjson.True, Raw: "true"}
+			return anything
 		}
 	}
 	return cur
@@ -178,13 +304,14 @@ func (g *schemaGen) resolve(ref string) gjson.Result {
 
 // child looks a key up without gjson path syntax, so keys with dots or wildcards work.
 func child(v gjson.Result, key string) gjson.Result {
-	var out gjson.Result
 	if v.IsArray() {
-		if i, err := strconv.Atoi(key); err == nil {
-			return v.Get(strconv.Itoa(i))
+		i, err := strconv.Atoi(key)
+		if err != nil || i < 0 {
+			return gjson.Result{}
 		}
-		return out
+		return nth(v, uint64(i))
 	}
+	var out gjson.Result
 	v.ForEach(func(k, val gjson.Result) bool {
 		if k.Str == key {
 			out = val
@@ -195,53 +322,61 @@ func child(v gjson.Result, key string) gjson.Result {
 	return out
 }
 
-func (g *schemaGen) object(dst []byte, parts []gjson.Result, depth int) []byte {
-	required := func(key string) bool {
-		for _, p := range parts {
-			found := false
-			p.Get("required").ForEach(func(_, r gjson.Result) bool {
-				found = r.Str == key
-				return !found
-			})
-			if found {
-				return true
-			}
+// required reports whether any merged schema requires key.
+func (g *schemaGen) required(parts []int, key string) bool {
+	for _, p := range parts {
+		found := false
+		g.kw[p].required.ForEach(func(_, r gjson.Result) bool {
+			found = r.Str == key
+			return !found
+		})
+		if found {
+			return true
 		}
-		return false
 	}
-	var written []string
-	has := func(key string) bool {
-		for _, w := range written {
-			if w == key {
-				return true
-			}
+	return false
+}
+
+// hasKey reports whether the object begun at keys[from] already has key.
+func (g *schemaGen) hasKey(from int, key string) bool {
+	for _, k := range g.keys[from:] {
+		if k == key {
+			return true
 		}
-		return false
 	}
-	emit := func(key string, sub gjson.Result) {
-		if len(written) > 0 {
-			dst = append(dst, ',')
-		}
-		dst = gjson.AppendJSONString(dst, key)
-		dst = append(dst, ':')
-		dst = g.value(dst, sub, depth+1)
-		written = append(written, key)
+	return false
+}
+
+func (g *schemaGen) member(dst []byte, from int, key string, sub gjson.Result, depth int) []byte {
+	if len(g.keys) > from {
+		dst = append(dst, ',')
 	}
+	dst = gjson.AppendJSONString(dst, key)
+	dst = append(dst, ':')
+	g.keys = append(g.keys, key)
+	return g.value(dst, sub, depth+1)
+}
+
+// object writes an object satisfying every schema in objs[from:] at once.
+func (g *schemaGen) object(dst []byte, from int, depth int) []byte {
+	parts := g.objs[from:len(g.objs):len(g.objs)]
+	keysFrom := len(g.keys)
+	defer func() { g.keys = g.keys[:keysFrom] }()
 	shallow := depth < optionalDepth && g.nodes < nodeBudget
 	dst = append(dst, '{')
 	for _, p := range parts {
-		p.Get("properties").ForEach(func(k, sub gjson.Result) bool {
-			if !has(k.Str) && (shallow || required(k.Str)) {
-				emit(k.Str, sub)
+		g.kw[p].properties.ForEach(func(k, sub gjson.Result) bool {
+			if !g.hasKey(keysFrom, k.Str) && (shallow || g.required(parts, k.Str)) {
+				dst = g.member(dst, keysFrom, k.Str, sub, depth)
 			}
 			return true
 		})
 	}
 	extra := g.additional(parts)
 	for _, p := range parts {
-		p.Get("required").ForEach(func(_, k gjson.Result) bool {
-			if k.Type == gjson.String && !has(k.Str) {
-				emit(k.Str, extra)
+		g.kw[p].required.ForEach(func(_, k gjson.Result) bool {
+			if k.Type == gjson.String && !g.hasKey(keysFrom, k.Str) {
+				dst = g.member(dst, keysFrom, k.Str, extra, depth)
 			}
 			return true
 		})
@@ -249,13 +384,13 @@ func (g *schemaGen) object(dst []byte, parts []gjson.Result, depth int) []byte {
 	if extra.Type != gjson.False {
 		minProps := 0
 		for _, p := range parts {
-			if m, ok := intValue(p.Get("minProperties")); ok && int(m) > minProps {
+			if m, ok := intValue(g.kw[p].minProperties); ok && int(m) > minProps {
 				minProps = min(int(m), maxGeneratedItem)
 			}
 		}
-		for i := 0; len(written) < minProps; i++ {
-			if key := "key" + strconv.Itoa(i); !has(key) {
-				emit(key, extra)
+		for i := 0; len(g.keys)-keysFrom < minProps; i++ {
+			if key := "key" + strconv.Itoa(i); !g.hasKey(keysFrom, key) {
+				dst = g.member(dst, keysFrom, key, extra, depth)
 			}
 		}
 	}
@@ -263,10 +398,10 @@ func (g *schemaGen) object(dst []byte, parts []gjson.Result, depth int) []byte {
 }
 
 // additional is the schema for properties beyond "properties": false when any part forbids them.
-func (g *schemaGen) additional(parts []gjson.Result) gjson.Result {
-	out := gjson.Result{Type: gjson.True, Raw: "true"}
+func (g *schemaGen) additional(parts []int) gjson.Result {
+	out := anything
 	for _, p := range parts {
-		a := p.Get("additionalProperties")
+		a := g.kw[p].additional
 		if a.Type == gjson.False {
 			return a
 		}
@@ -277,22 +412,21 @@ func (g *schemaGen) additional(parts []gjson.Result) gjson.Result {
 	return out
 }
 
-func (g *schemaGen) array(dst []byte, s gjson.Result, depth int) []byte {
+func (g *schemaGen) array(dst []byte, k *keywords, depth int) []byte {
 	minItems, maxItems := 0, -1
-	if v, ok := intValue(s.Get("minItems")); ok && v > 0 {
+	if v, ok := intValue(k.minItems); ok && v > 0 {
 		minItems = int(min(v, maxGeneratedItem))
 	}
-	if v, ok := intValue(s.Get("maxItems")); ok && v >= 0 {
+	if v, ok := intValue(k.maxItems); ok && v >= 0 {
 		maxItems = int(min(v, maxGeneratedItem))
 	}
-	prefix := s.Get("prefixItems")
-	items := s.Get("items")
+	prefix, items := k.prefixItems, k.items
 	if items.IsArray() { // draft-04..07 tuple form
-		prefix, items = items, s.Get("additionalItems")
+		prefix, items = items, k.additionalItems
 	}
 	nPrefix := 0
 	if prefix.IsArray() {
-		nPrefix = int(prefix.Get("#").Int())
+		prefix.ForEach(func(_, _ gjson.Result) bool { nPrefix++; return true })
 	}
 	n := max(minItems, nPrefix)
 	if n == 0 && depth < optionalDepth && g.nodes < nodeBudget {
@@ -311,10 +445,10 @@ func (g *schemaGen) array(dst []byte, s gjson.Result, depth int) []byte {
 		}
 		sub := items
 		if i < nPrefix {
-			sub = prefix.Get(strconv.Itoa(i))
+			sub = nth(prefix, uint64(i))
 		}
 		if !sub.Exists() {
-			sub = gjson.Result{Type: gjson.True, Raw: "true"}
+			sub = anything
 		}
 		dst = g.value(dst, sub, depth+1)
 	}
@@ -327,8 +461,8 @@ func (g *schemaGen) anyString(dst []byte) []byte {
 	return append(dst, '"')
 }
 
-func (g *schemaGen) str(dst []byte, s gjson.Result) []byte {
-	switch s.Get("format").Str {
+func (g *schemaGen) str(dst []byte, k *keywords) []byte {
+	switch k.format.Str {
 	case "date-time":
 		return append(dst, `"2025-01-02T03:04:05Z"`...)
 	case "date":
@@ -346,22 +480,13 @@ func (g *schemaGen) str(dst []byte, s gjson.Result) []byte {
 	case "ipv6":
 		return append(dst, `"2001:db8::1"`...)
 	case "uuid":
-		dst = append(dst, '"')
-		start := len(dst)
-		dst = appendHex32(dst, g.next(), g.next())
-		uuid := append([]byte(nil), dst[start:]...)
-		dst = append(dst[:start], uuid[0:8]...)
-		dst = append(append(dst, '-'), uuid[8:12]...)
-		dst = append(append(dst, '-', '4'), uuid[13:16]...)
-		dst = append(append(dst, '-', '8'), uuid[17:20]...)
-		dst = append(append(dst, '-'), uuid[20:32]...)
-		return append(dst, '"')
+		return g.uuid(dst)
 	}
 	minLen, maxLen := 0, -1
-	if v, ok := intValue(s.Get("minLength")); ok && v > 0 {
+	if v, ok := intValue(k.minLength); ok && v > 0 {
 		minLen = int(min(v, maxModelLen))
 	}
-	if v, ok := intValue(s.Get("maxLength")); ok && v >= 0 {
+	if v, ok := intValue(k.maxLength); ok && v >= 0 {
 		maxLen = int(min(v, maxModelLen))
 	}
 	dst = append(dst, '"')
@@ -376,16 +501,31 @@ func (g *schemaGen) str(dst []byte, s gjson.Result) []byte {
 	return append(dst, '"')
 }
 
-func (g *schemaGen) number(dst []byte, s gjson.Result, integer bool) []byte {
+// uuid appends a version-4 shaped UUID.
+func (g *schemaGen) uuid(dst []byte) []byte {
+	var hex [32]byte
+	appendHex32(hex[:0], g.next(), g.next())
+	hex[12], hex[16] = '4', '8'
+	dst = append(dst, '"')
+	for i, c := range hex {
+		if i == 8 || i == 12 || i == 16 || i == 20 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, c)
+	}
+	return append(dst, '"')
+}
+
+func (g *schemaGen) number(dst []byte, k *keywords, integer bool) []byte {
 	lo, hi := math.Inf(-1), math.Inf(1)
 	loEx, hiEx := false, false
-	if v := s.Get("minimum"); v.Type == gjson.Number {
-		lo = v.Num
+	if k.minimum.Type == gjson.Number {
+		lo = k.minimum.Num
 	}
-	if v := s.Get("maximum"); v.Type == gjson.Number {
-		hi = v.Num
+	if k.maximum.Type == gjson.Number {
+		hi = k.maximum.Num
 	}
-	switch v := s.Get("exclusiveMinimum"); v.Type {
+	switch v := k.exclusiveMinimum; v.Type {
 	case gjson.Number: // draft 6+
 		if v.Num >= lo {
 			lo, loEx = v.Num, true
@@ -393,7 +533,7 @@ func (g *schemaGen) number(dst []byte, s gjson.Result, integer bool) []byte {
 	case gjson.True: // draft 4
 		loEx = true
 	}
-	switch v := s.Get("exclusiveMaximum"); v.Type {
+	switch v := k.exclusiveMaximum; v.Type {
 	case gjson.Number:
 		if v.Num <= hi {
 			hi, hiEx = v.Num, true
@@ -402,7 +542,7 @@ func (g *schemaGen) number(dst []byte, s gjson.Result, integer bool) []byte {
 		hiEx = true
 	}
 	step := 0.0
-	if v := s.Get("multipleOf"); v.Type == gjson.Number && v.Num > 0 {
+	if v := k.multipleOf; v.Type == gjson.Number && v.Num > 0 {
 		step = v.Num
 	}
 	if integer && step == 0 {

@@ -53,7 +53,7 @@ func TestGenerateSatisfiesSchema(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sch := compileSchema(t, tc.schema)
 			for seed := uint64(0); seed < 20; seed++ {
-				out := generate(nil, gjson.Parse(tc.schema), seed)
+				out := generate(nil, gjson.Parse(tc.schema), seed, nil)
 				validate(t, sch, string(out))
 			}
 		})
@@ -63,7 +63,7 @@ func TestGenerateSatisfiesSchema(t *testing.T) {
 func TestGenerateStaysBounded(t *testing.T) {
 	// Every level demands many items: the output must stop growing, valid or not.
 	schema := `{"$ref":"#/$defs/a","$defs":{"a":{"type":"array","minItems":1000,"items":{"$ref":"#/$defs/a"}}}}`
-	out := generate(nil, gjson.Parse(schema), 1)
+	out := generate(nil, gjson.Parse(schema), 1, nil)
 	if len(out) > 2*maxOutputBytes || !gjson.ValidBytes(out) {
 		t.Fatalf("%d bytes, valid JSON %v", len(out), gjson.ValidBytes(out))
 	}
