@@ -132,10 +132,11 @@ func (s *Sender) retryLater(j *job, err error) {
 	})
 }
 
-// finish records a final outcome and removes the delivery from the outbox.
+// finish records a final outcome and removes the delivery from the outbox. The removal comes
+// last, so whoever sees the entry gone also sees the outcome counted and logged.
 func (s *Sender) finish(j *job, result string, err error) {
-	s.deleteEntry(j.key)
-	s.forget(j)
+	defer s.forget(j)
+	defer s.deleteEntry(j.key)
 	s.m.deliveries.WithLabelValues(result).Inc()
 	switch result {
 	case resultDelivered:
