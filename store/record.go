@@ -88,7 +88,6 @@ func (s *Store) Put(rec *Record, durable bool) error {
 	cached := aliasTail(&kept, enc)
 
 	b := s.db.NewBatch()
-	defer b.Close()
 	_ = b.Set(recordKey(kept.ID), enc, nil)
 	if kept.Terminal() {
 		_ = b.Delete(pendingKey(kept.CreatedAt, kept.ID), nil)
@@ -102,11 +101,12 @@ func (s *Store) Put(rec *Record, durable bool) error {
 	mu.Lock()
 	defer mu.Unlock()
 	if err := s.db.Apply(b, writeOpts(durable)); err != nil {
+		// Not closed: like Pebble's own Set, release the batch only after a successful commit.
 		s.cache.Remove(kept.ID)
 		return fmt.Errorf("store: put %s: %w", kept.ID, err)
 	}
 	s.cache.Add(kept.ID, cached)
-	return nil
+	return b.Close()
 }
 
 // Get returns the record with id, or ErrNotFound. Hot records come from the LRU without touching
