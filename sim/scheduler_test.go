@@ -121,11 +121,30 @@ func TestQueueingWithOneSlot(t *testing.T) {
 }
 
 func TestPacingTakesTime(t *testing.T) {
-	s := New(Config{TokensPerSecond: 1000})
-	start := time.Now()
-	status, _, _ := call(t, s, "POST", "/v1/chat/completions", chatBody("sim-1", "[sim:tokens=50]", ""))
-	if elapsed := time.Since(start); status != 200 || elapsed < 50*time.Millisecond {
-		t.Errorf("status %d after %v; 50 tokens at 1000/s take at least 50ms", status, elapsed)
+	cases := []struct {
+		name   string
+		cfg    Config
+		faults string
+		msg    string
+		least  time.Duration
+	}{
+		{"decode at TokensPerSecond", Config{TokensPerSecond: 1000}, "", "[sim:tokens=50]", 50 * time.Millisecond},
+		{"slow directive multiplies", Config{TokensPerSecond: 1000, SlowFactor: 3}, "", "[sim:tokens=20] [sim:slow]", 60 * time.Millisecond},
+		{"slow fault lasts at least slow_ms", Config{}, `{"slow_next":1,"slow_ms":40}`, "hi", 40 * time.Millisecond},
+		{"delay directive works unpaced", Config{}, "", "[sim:delay=30ms]", 30 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(tc.cfg)
+			if tc.faults != "" {
+				call(t, s, "POST", "/sim/faults", tc.faults)
+			}
+			start := time.Now()
+			status, _, _ := call(t, s, "POST", "/v1/chat/completions", chatBody("sim-1", tc.msg, ""))
+			if elapsed := time.Since(start); status != 200 || elapsed < tc.least {
+				t.Errorf("status %d after %v, want 200 after at least %v", status, elapsed, tc.least)
+			}
+		})
 	}
 }
 
