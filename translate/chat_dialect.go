@@ -104,7 +104,7 @@ func ChatRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 		return dst, e
 	}
 	start := len(dst)
-	w := chatReqWriter{dst: append(dst, '{'), c: c, root: root}
+	w := chatReqWriter{dst: append(dst, '{'), c: c}
 	root.ForEach(w.member)
 	if w.err != nil {
 		return dst[:start], w.err
@@ -114,11 +114,11 @@ func ChatRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 }
 
 type chatReqWriter struct {
-	dst    []byte
-	c      *dialectCaps
-	root   gjson.Result
-	effort gjson.Result // reasoning_effort held back for chat_template_kwargs
-	err    *apierr.Error
+	dst       []byte
+	c         *dialectCaps
+	effort    gjson.Result // reasoning_effort held back for chat_template_kwargs
+	hasKwargs bool         // the body has its own chat_template_kwargs
+	err       *apierr.Error
 }
 
 func (w *chatReqWriter) member(k, v gjson.Result) bool {
@@ -142,6 +142,7 @@ func (w *chatReqWriter) member(k, v gjson.Result) bool {
 	case "response_format":
 		w.dst = appendResponseFormat(w.dst, v, w.c)
 	default:
+		w.hasKwargs = w.hasKwargs || k.Str == "chat_template_kwargs"
 		w.dst = appendSep(w.dst)
 		w.dst = append(w.dst, k.Raw...)
 		w.dst = append(w.dst, ':')
@@ -153,7 +154,7 @@ func (w *chatReqWriter) member(k, v gjson.Result) bool {
 // appendEffortKwarg writes a held-back reasoning effort as chat_template_kwargs, unless the
 // client sent its own chat_template_kwargs (then theirs is what the template gets).
 func (w *chatReqWriter) appendEffortKwarg(dst []byte) []byte {
-	if w.effort.Type != gjson.String || w.root.Get("chat_template_kwargs").Exists() {
+	if w.effort.Type != gjson.String || w.hasKwargs {
 		return dst
 	}
 	return appendEffortKwarg(dst, w.effort)

@@ -96,8 +96,11 @@ func appendRawString(dst []byte, r gjson.Result) []byte {
 }
 
 // appendRawInterior appends a string token without its quotes, for joining several strings
-// into one.
+// into one. Anything but a string appends nothing.
 func appendRawInterior(dst []byte, r gjson.Result) []byte {
+	if r.Type != gjson.String {
+		return dst
+	}
 	if len(r.Raw) >= 2 && utf8.ValidString(r.Raw) {
 		return append(dst, r.Raw[1:len(r.Raw)-1]...)
 	}

@@ -119,20 +119,49 @@ func appendObjectOr(dst []byte, v gjson.Result, def string) []byte {
 	return append(dst, def...)
 }
 
+// respTool is a Responses tool's members, read in one pass.
+type respTool struct {
+	typ                                string
+	name, desc, params, strict, format gjson.Result
+}
+
+func readRespTool(t gjson.Result) respTool {
+	var rt respTool
+	t.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			rt.typ = v.Str
+		case "name":
+			rt.name = v
+		case "description":
+			rt.desc = v
+		case "parameters":
+			rt.params = v
+		case "strict":
+			rt.strict = v
+		case "format":
+			rt.format = v
+		}
+		return true
+	})
+	return rt
+}
+
 // appendResponsesTools writes Responses tools ({type, name, …} flat) as chat tools.
 func appendResponsesTools(dst []byte, tools gjson.Result, c *dialectCaps) []byte {
 	dst = append(dst, '[')
 	tools.ForEach(func(_, t gjson.Result) bool {
-		switch t.Get("type").Str {
+		rt := readRespTool(t)
+		switch rt.typ {
 		case "function":
 			dst = appendSep(dst)
-			dst = appendFunctionTool(dst, t, c)
+			dst = appendFunctionTool(dst, &rt, c)
 		case "custom":
 			dst = appendSep(dst)
 			if c.customTools {
-				dst = appendNativeCustomTool(dst, t)
+				dst = appendNativeCustomTool(dst, &rt)
 			} else {
-				dst = appendCustomAsFunction(dst, t.Get("name"), t.Get("description"), t.Get("format"))
+				dst = appendCustomAsFunction(dst, rt.name, rt.desc, rt.format)
 			}
 		}
 		// Other tool types are server-side tools the matrix rejects before translation.
@@ -141,35 +170,35 @@ func appendResponsesTools(dst []byte, tools gjson.Result, c *dialectCaps) []byte
 	return append(dst, ']')
 }
 
-func appendFunctionTool(dst []byte, t gjson.Result, c *dialectCaps) []byte {
+func appendFunctionTool(dst []byte, rt *respTool, c *dialectCaps) []byte {
 	dst = append(dst, `{"type":"function","function":{"name":`...)
-	dst = appendStringOr(dst, t.Get("name"), `""`)
-	if desc := t.Get("description"); desc.Type == gjson.String {
+	dst = appendStringOr(dst, rt.name, `""`)
+	if rt.desc.Type == gjson.String {
 		dst = append(dst, `,"description":`...)
-		dst = appendRawString(dst, desc)
+		dst = appendRawString(dst, rt.desc)
 	}
-	if params := t.Get("parameters"); params.IsObject() {
+	if rt.params.IsObject() {
 		dst = append(dst, `,"parameters":`...)
-		dst = append(dst, params.Raw...)
+		dst = append(dst, rt.params.Raw...)
 	} else if c.fillParams {
 		dst = append(dst, `,"parameters":{"type":"object","properties":{}}`...)
 	}
-	if strict := t.Get("strict"); strict.IsBool() {
+	if rt.strict.IsBool() {
 		dst = append(dst, `,"strict":`...)
-		dst = append(dst, strict.Raw...)
+		dst = append(dst, rt.strict.Raw...)
 	}
 	return append(dst, `}}`...)
 }
 
 // appendNativeCustomTool writes a Responses custom tool in chat's nested form.
-func appendNativeCustomTool(dst []byte, t gjson.Result) []byte {
+func appendNativeCustomTool(dst []byte, rt *respTool) []byte {
 	dst = append(dst, `{"type":"custom","custom":{"name":`...)
-	dst = appendStringOr(dst, t.Get("name"), `""`)
-	if desc := t.Get("description"); desc.Type == gjson.String {
+	dst = appendStringOr(dst, rt.name, `""`)
+	if rt.desc.Type == gjson.String {
 		dst = append(dst, `,"description":`...)
-		dst = appendRawString(dst, desc)
+		dst = appendRawString(dst, rt.desc)
 	}
-	if f := t.Get("format"); f.IsObject() {
+	if f := rt.format; f.IsObject() {
 		dst = append(dst, `,"format":`...)
 		if f.Get("type").Str == "grammar" {
 			dst = append(dst, `{"type":"grammar","grammar":{"syntax":`...)
@@ -252,32 +281,64 @@ func (w *inputWriter) close() {
 	w.open = openNone
 }
 
+// respItem is an input item's members, read in one pass.
+type respItem struct {
+	typ, role                                  gjson.Result
+	content, callID, name, args, input, output gjson.Result
+}
+
+func readRespItem(item gjson.Result) respItem {
+	var it respItem
+	item.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			it.typ = v
+		case "role":
+			it.role = v
+		case "content":
+			it.content = v
+		case "call_id":
+			it.callID = v
+		case "name":
+			it.name = v
+		case "arguments":
+			it.args = v
+		case "input":
+			it.input = v
+		case "output":
+			it.output = v
+		}
+		return true
+	})
+	return it
+}
+
 func (w *inputWriter) item(i int, item gjson.Result) {
 	if !item.IsObject() {
 		w.err = apierr.WrongType(itemParam(i, ""), "an object")
 		return
 	}
-	typ := item.Get("type")
-	switch {
-	case typ.Str == "message" || (!typ.Exists() && item.Get("role").Exists()):
-		w.message(i, item)
-	case typ.Str == "function_call":
-		w.toolCall(i, item, false)
-	case typ.Str == "custom_tool_call":
-		w.toolCall(i, item, true)
-	case typ.Str == "function_call_output" || typ.Str == "custom_tool_call_output":
-		w.toolOutput(i, item)
-	case typ.Str == "reasoning":
+	it := readRespItem(item)
+	switch typ := it.typ.Str; {
+	case typ == "message" || (!it.typ.Exists() && it.role.Exists()):
+		w.message(i, &it)
+	case typ == "function_call":
+		w.toolCall(i, &it, false)
+	case typ == "custom_tool_call":
+		w.toolCall(i, &it, true)
+	case typ == "function_call_output" || typ == "custom_tool_call_output":
+		w.toolOutput(i, &it)
+	case typ == "reasoning":
 		// Engines rebuild their own reasoning; it does not break up an assistant turn either.
 	default:
 		w.err = apierr.Unsupported(itemParam(i, "type"),
 			"Input items of type %s are not supported. Send messages, function and custom tool calls and their outputs.",
-			strconv.Quote(typ.String()))
+			strconv.Quote(it.typ.String()))
 	}
 }
 
-func (w *inputWriter) message(i int, item gjson.Result) {
-	role := item.Get("role").Str
+func (w *inputWriter) message(i int, it *respItem) {
+	role := it.role.Str
 	switch role {
 	case "user", "assistant", "system":
 	case "developer":
@@ -294,7 +355,7 @@ func (w *inputWriter) message(i int, item gjson.Result) {
 	w.dst = append(w.dst, `{"role":"`...)
 	w.dst = append(w.dst, role...)
 	w.dst = append(w.dst, `","content":`...)
-	w.dst, w.err = appendInputContent(w.dst, item.Get("content"), i, "content")
+	w.dst, w.err = appendInputContent(w.dst, it.content, i, "content")
 	if role == "assistant" {
 		w.open = openAssistant
 		return
@@ -303,9 +364,8 @@ func (w *inputWriter) message(i int, item gjson.Result) {
 }
 
 // toolCall adds a function_call or custom_tool_call item to the open assistant message.
-func (w *inputWriter) toolCall(i int, item gjson.Result, custom bool) {
-	callID := item.Get("call_id")
-	if callID.Type != gjson.String {
+func (w *inputWriter) toolCall(i int, it *respItem, custom bool) {
+	if it.callID.Type != gjson.String {
 		w.err = apierr.Missing(itemParam(i, "call_id"))
 		return
 	}
@@ -319,45 +379,42 @@ func (w *inputWriter) toolCall(i int, item gjson.Result, custom bool) {
 		w.dst = append(w.dst, ',')
 	}
 	w.open = openToolCalls
-	name := item.Get("name")
 	switch {
 	case !custom:
 		w.dst = append(w.dst, `{"id":`...)
-		w.dst = appendRawString(w.dst, callID)
+		w.dst = appendRawString(w.dst, it.callID)
 		w.dst = append(w.dst, `,"type":"function","function":{"name":`...)
-		w.dst = appendStringOr(w.dst, name, `""`)
+		w.dst = appendStringOr(w.dst, it.name, `""`)
 		w.dst = append(w.dst, `,"arguments":`...)
-		w.dst = appendStringOr(w.dst, item.Get("arguments"), `"{}"`)
+		w.dst = appendStringOr(w.dst, it.args, `"{}"`)
 		w.dst = append(w.dst, `}}`...)
 	case w.c.customTools:
 		w.dst = append(w.dst, `{"id":`...)
-		w.dst = appendRawString(w.dst, callID)
+		w.dst = appendRawString(w.dst, it.callID)
 		w.dst = append(w.dst, `,"type":"custom","custom":{"name":`...)
-		w.dst = appendStringOr(w.dst, name, `""`)
+		w.dst = appendStringOr(w.dst, it.name, `""`)
 		w.dst = append(w.dst, `,"input":`...)
-		w.dst = appendStringOr(w.dst, item.Get("input"), `""`)
+		w.dst = appendStringOr(w.dst, it.input, `""`)
 		w.dst = append(w.dst, `}}`...)
 	default:
-		w.dst = appendFunctionCall(w.dst, callID, name, item.Get("input"))
+		w.dst = appendFunctionCall(w.dst, it.callID, it.name, it.input)
 	}
 }
 
-func (w *inputWriter) toolOutput(i int, item gjson.Result) {
-	callID := item.Get("call_id")
-	if callID.Type != gjson.String {
+func (w *inputWriter) toolOutput(i int, it *respItem) {
+	if it.callID.Type != gjson.String {
 		w.err = apierr.Missing(itemParam(i, "call_id"))
 		return
 	}
 	w.close()
 	w.dst = appendSep(w.dst)
 	w.dst = append(w.dst, `{"role":"tool","tool_call_id":`...)
-	w.dst = appendRawString(w.dst, callID)
+	w.dst = appendRawString(w.dst, it.callID)
 	w.dst = append(w.dst, `,"content":`...)
-	out := item.Get("output")
-	if out.Type == gjson.String {
-		w.dst = appendRawString(w.dst, out)
+	if it.output.Type == gjson.String {
+		w.dst = appendRawString(w.dst, it.output)
 	} else {
-		w.dst, w.err = appendInputContent(w.dst, out, i, "output")
+		w.dst, w.err = appendInputContent(w.dst, it.output, i, "output")
 	}
 	w.dst = append(w.dst, '}')
 }

@@ -3,6 +3,7 @@ package translate
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/openai/openai-go/v3/responses"
@@ -380,4 +381,30 @@ func BenchmarkResponsesResponse(b *testing.B) {
 		}
 		dst = out
 	}
+}
+
+// TestResponsesAgentLoop feeds a response's output items back as the next turn's input, as the
+// Agents SDK and manual loops do, and checks the engine sees one coherent conversation.
+func TestResponsesAgentLoop(t *testing.T) {
+	g := goldenCase{Name: "llamacpp.text_then_call", Dialect: LlamaCpp, Dir: "responses/response"}
+	out, e := ResponsesResponse(nil, g.read(t, "engine"), g.read(t, "req"), g.Dialect, respMeta)
+	if e != nil {
+		t.Fatal(e)
+	}
+	callID := gjson.GetBytes(out, `output.#(type=="function_call").call_id`).Str
+	next := `{"model":"m","input":[{"role":"user","content":"Weather in Paris?"},` +
+		gjson.GetBytes(out, "output").Raw[1:len(gjson.GetBytes(out, "output").Raw)-1] +
+		`,{"type":"function_call_output","call_id":"` + callID + `","output":"18C"}]}`
+	chat, e := ResponsesRequest(nil, []byte(next), g.Dialect)
+	if e != nil {
+		t.Fatalf("%v\n%s", e, next)
+	}
+	expectJSON(t, chat, map[string]string{
+		"messages.#":                       `3`,
+		"messages.1.role":                  `"assistant"`,
+		"messages.1.content":               `"Let me check Paris first."`,
+		"messages.1.tool_calls.0.id":       strconv.Quote(callID),
+		"messages.1.tool_calls.0.function": `{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}`,
+		"messages.2":                       `{"role":"tool","tool_call_id":` + strconv.Quote(callID) + `,"content":"18C"}`,
+	}, nil)
 }

@@ -224,7 +224,12 @@ func appendEchoTools(dst []byte, tools gjson.Result) []byte {
 			dst = append(dst, t.Raw...)
 			return true
 		}
-		hasParams, hasStrict := t.Get("parameters").Exists(), t.Get("strict").Exists()
+		hasParams, hasStrict := false, false
+		t.ForEach(func(k, _ gjson.Result) bool {
+			hasParams = hasParams || k.Str == "parameters"
+			hasStrict = hasStrict || k.Str == "strict"
+			return true
+		})
 		if hasParams && hasStrict {
 			dst = append(dst, t.Raw...)
 			return true
