@@ -125,7 +125,7 @@ func (w *walker) chatMessages(v gjson.Result) *apierr.Error {
 		return apierr.WrongType("messages", "an array of messages")
 	}
 	p := root("messages")
-	c := each(v)
+	c := w.each(v)
 	for c.next() {
 		if err := w.chatMessage(p.index(c.Idx), c.Val); err != nil {
 			return err
@@ -142,7 +142,7 @@ func (w *walker) chatMessage(p at, v gjson.Result) *apierr.Error {
 		return apierr.WrongType(p.String(), "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, chatMessageFields); err != nil {
+	if err := f.collect(w, p, v, chatMessageFields); err != nil {
 		return err
 	}
 	if !f.given(cmRole) {
@@ -198,7 +198,7 @@ func (w *walker) chatMessage(p at, v gjson.Result) *apierr.Error {
 			}
 		}
 		if f.given(cmFunctionCall) {
-			return nameAnd(p.dot("function_call"), f.val[cmFunctionCall], "arguments")
+			return w.nameAnd(p.dot("function_call"), f.val[cmFunctionCall], "arguments")
 		}
 	}
 	return nil
@@ -218,13 +218,13 @@ func (w *walker) chatContent(p at, role string, v gjson.Result) *apierr.Error {
 	case !isArray(v):
 		return apierr.WrongType(p.String(), "a string or an array of content parts")
 	}
-	for c := each(v); c.next(); {
+	for c := w.each(v); c.next(); {
 		pj := p.index(c.Idx)
 		if !isObject(c.Val) {
 			return apierr.WrongType(pj.String(), "an object")
 		}
 		var f fields
-		if err := f.collect(pj, c.Val, chatPartFields); err != nil {
+		if err := f.collect(w, pj, c.Val, chatPartFields); err != nil {
 			return err
 		}
 		if !f.given(0) {
@@ -267,13 +267,13 @@ func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType(p.String(), "an array of tool calls")
 	}
-	for c := each(v); c.next(); {
+	for c := w.each(v); c.next(); {
 		pj := p.index(c.Idx)
 		if !isObject(c.Val) {
 			return apierr.WrongType(pj.String(), "an object")
 		}
 		var f fields
-		if err := f.collect(pj, c.Val, chatCallFields); err != nil {
+		if err := f.collect(w, pj, c.Val, chatCallFields); err != nil {
 			return err
 		}
 		if err := requireString(&f, 0, pj, "id"); err != nil {
@@ -293,7 +293,7 @@ func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 			if !f.given(2) {
 				return apierr.Missing(pj.dot("function").String())
 			}
-			if err := nameAnd(pj.dot("function"), f.val[2], "arguments"); err != nil {
+			if err := w.nameAnd(pj.dot("function"), f.val[2], "arguments"); err != nil {
 				return err
 			}
 			continue
@@ -304,7 +304,7 @@ func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 		if !f.given(3) {
 			return apierr.Missing(pj.dot("custom").String())
 		}
-		if err := nameAnd(pj.dot("custom"), f.val[3], "input"); err != nil {
+		if err := w.nameAnd(pj.dot("custom"), f.val[3], "input"); err != nil {
 			return err
 		}
 	}
@@ -313,13 +313,13 @@ func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 
 // nameAnd checks an object holding exactly a string "name" and the string member other
 // (a function call's arguments, a custom call's input).
-func nameAnd(p at, v gjson.Result, other string) *apierr.Error {
+func (w *walker) nameAnd(p at, v gjson.Result, other string) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
 	names := [2]string{"name", other}
 	var f fields
-	if err := f.collect(p, v, names[:]); err != nil {
+	if err := f.collect(w, p, v, names[:]); err != nil {
 		return err
 	}
 	if err := f.only(p, 1<<0|1<<1, names[:]); err != nil {
@@ -345,13 +345,13 @@ func (w *walker) chatTools(v gjson.Result) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType("tools", "an array of tools")
 	}
-	for c := each(v); c.next(); {
+	for c := w.each(v); c.next(); {
 		pj := root("tools").index(c.Idx)
 		if !isObject(c.Val) {
 			return apierr.WrongType(pj.String(), "an object")
 		}
 		var f fields
-		if err := f.collect(pj, c.Val, chatToolFields); err != nil {
+		if err := f.collect(w, pj, c.Val, chatToolFields); err != nil {
 			return err
 		}
 		if !f.given(0) {
@@ -371,7 +371,7 @@ func (w *walker) chatTools(v gjson.Result) *apierr.Error {
 		if !f.given(b) {
 			return apierr.Missing(pj.dot(r.key).String())
 		}
-		if err := toolDef(pj.dot(r.key), f.val[b], names); err != nil {
+		if err := w.toolDef(pj.dot(r.key), f.val[b], names); err != nil {
 			return err
 		}
 	}
@@ -380,12 +380,12 @@ func (w *walker) chatTools(v gjson.Result) *apierr.Error {
 
 // toolDef checks a tool definition whose members are names: name (required), description, and
 // then parameters+strict (function) or format (custom).
-func toolDef(p at, v gjson.Result, names []string) *apierr.Error {
+func (w *walker) toolDef(p at, v gjson.Result, names []string) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, names); err != nil {
+	if err := f.collect(w, p, v, names); err != nil {
 		return err
 	}
 	if err := f.only(p, 1<<len(names)-1, names); err != nil {
@@ -398,7 +398,7 @@ func toolDef(p at, v gjson.Result, names []string) *apierr.Error {
 		return err
 	}
 	if names[2] == "format" {
-		return customFormat(p.dot("format"), f.val[2])
+		return w.customFormat(p.dot("format"), f.val[2])
 	}
 	if err := optObject(&f, 2, p, "parameters"); err != nil {
 		return err
@@ -408,7 +408,7 @@ func toolDef(p at, v gjson.Result, names []string) *apierr.Error {
 
 // customFormat checks a custom tool's input format: absent, null, or an object whose type is
 // "text" or "grammar". The grammar itself is the engine's to judge.
-func customFormat(p at, v gjson.Result) *apierr.Error {
+func (w *walker) customFormat(p at, v gjson.Result) *apierr.Error {
 	if !v.Exists() || isNull(v) {
 		return nil
 	}
@@ -437,7 +437,7 @@ func (w *walker) chatToolChoice(v gjson.Result) *apierr.Error {
 		return apierr.WrongType("tool_choice", `"none", "auto", "required" or an object naming a tool`)
 	}
 	var f fields
-	if err := f.collect(p, v, chatChoiceFields); err != nil {
+	if err := f.collect(w, p, v, chatChoiceFields); err != nil {
 		return err
 	}
 	if !f.given(0) {
@@ -463,7 +463,7 @@ func (w *walker) chatToolChoice(v gjson.Result) *apierr.Error {
 		return apierr.WrongType(pb.String(), "an object")
 	}
 	var g fields
-	if err := g.collect(pb, f.val[b], names[:]); err != nil {
+	if err := g.collect(w, pb, f.val[b], names[:]); err != nil {
 		return err
 	}
 	if err := g.only(pb, 1, names[:]); err != nil {
@@ -487,7 +487,7 @@ func (w *walker) responseFormat(v gjson.Result) *apierr.Error {
 		return apierr.WrongType("response_format", "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, formatFields); err != nil {
+	if err := f.collect(w, p, v, formatFields); err != nil {
 		return err
 	}
 	if !f.given(0) {
@@ -503,17 +503,17 @@ func (w *walker) responseFormat(v gjson.Result) *apierr.Error {
 	if !f.given(1) {
 		return apierr.Missing("response_format.json_schema")
 	}
-	return jsonSchema(p.dot("json_schema"), f.val[1])
+	return w.jsonSchema(p.dot("json_schema"), f.val[1])
 }
 
 // jsonSchema checks a structured-output definition: name and schema required, description and
 // strict optional.
-func jsonSchema(p at, v gjson.Result) *apierr.Error {
+func (w *walker) jsonSchema(p at, v gjson.Result) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, jsonSchemaFields); err != nil {
+	if err := f.collect(w, p, v, jsonSchemaFields); err != nil {
 		return err
 	}
 	return schemaMembers(&f, p)
@@ -539,14 +539,14 @@ func schemaMembers(f *fields, p at) *apierr.Error {
 	return optBool(f, 3, p, "strict")
 }
 
-func modalities(r *rule, v gjson.Result) *apierr.Error {
+func (w *walker) modalities(r *rule, v gjson.Result) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}
 	if !isArray(v) {
 		return apierr.WrongType("modalities", "an array of strings")
 	}
-	for c := each(v); c.next(); {
+	for c := w.each(v); c.next(); {
 		p := root("modalities").index(c.Idx)
 		if !isString(c.Val) {
 			return apierr.WrongType(p.String(), "a string")

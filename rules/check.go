@@ -14,6 +14,7 @@ import (
 type walker struct {
 	v   *Validator
 	out *Request
+	lay *layout
 }
 
 // field checks the present value val of the top-level field r.
@@ -58,11 +59,11 @@ func (w *walker) field(r *rule, val gjson.Result) *apierr.Error {
 		w.out.Background = val.Type == gjson.True
 		return nil
 	case kModalities:
-		return modalities(r, val)
+		return w.modalities(r, val)
 	case kInclude:
 		return w.include(val)
 	case kThinking:
-		return thinking(r, val)
+		return w.thinking(r, val)
 	case kChatMessages:
 		return w.chatMessages(val)
 	case kChatTools:
@@ -229,7 +230,7 @@ func (w *walker) metadata(v gjson.Result) *apierr.Error {
 	}
 	var seen [metaPairs]string
 	n := 0
-	for c := each(v); c.next(); {
+	for c := w.each(v); c.next(); {
 		p := root("metadata").dot(c.Key)
 		if n == metaPairs {
 			return apierr.BadValue("metadata", "metadata holds at most %d key-value pairs.", metaPairs)

@@ -83,7 +83,7 @@ func (w *walker) msgMessages(v gjson.Result) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType("messages", "an array of messages")
 	}
-	c := each(v)
+	c := w.each(v)
 	for c.next() {
 		if err := w.msgMessage(root("messages").index(c.Idx), c.Val); err != nil {
 			return err
@@ -100,7 +100,7 @@ func (w *walker) msgMessage(p at, v gjson.Result) *apierr.Error {
 		return apierr.WrongType(p.String(), "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, msgFields); err != nil {
+	if err := f.collect(w, p, v, msgFields); err != nil {
 		return err
 	}
 	if !f.given(0) {
@@ -123,13 +123,13 @@ func (w *walker) msgMessage(p at, v gjson.Result) *apierr.Error {
 	if !isArray(content) {
 		return apierr.WrongType(pc.String(), "a string or an array of content blocks")
 	}
-	for c := each(content); c.next(); {
+	for c := w.each(content); c.next(); {
 		pj := pc.index(c.Idx)
 		if !isObject(c.Val) {
 			return apierr.WrongType(pj.String(), "an object")
 		}
 		var b fields
-		if err := b.collect(pj, c.Val, blockFields); err != nil {
+		if err := b.collect(w, pj, c.Val, blockFields); err != nil {
 			return err
 		}
 		if !b.given(0) {
@@ -169,7 +169,7 @@ func (w *walker) outputConfig(v gjson.Result) *apierr.Error {
 		return apierr.WrongType("output_config", "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, outputConfigFields); err != nil {
+	if err := f.collect(w, p, v, outputConfigFields); err != nil {
 		return err
 	}
 	if err := f.only(p, 1<<0|1<<1, outputConfigFields); err != nil {
@@ -186,7 +186,7 @@ func (w *walker) outputConfig(v gjson.Result) *apierr.Error {
 		return apierr.WrongType(pf.String(), "an object")
 	}
 	var g fields
-	if err := g.collect(pf, f.val[0], outputFormatFields); err != nil {
+	if err := g.collect(w, pf, f.val[0], outputFormatFields); err != nil {
 		return err
 	}
 	if !g.given(0) {
@@ -208,12 +208,12 @@ func (w *walker) outputConfig(v gjson.Result) *apierr.Error {
 }
 
 // thinking accepts only what asks for no thinking: null or {"type": "disabled"}.
-func thinking(r *rule, v gjson.Result) *apierr.Error {
+func (w *walker) thinking(r *rule, v gjson.Result) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}
 	if isObject(v) {
-		c := each(v)
+		c := w.each(v)
 		if c.next() && c.Key == "type" && matches(c.Val, `"disabled"`) && !c.next() {
 			return nil
 		}

@@ -182,7 +182,7 @@ func (w *walker) input(v gjson.Result) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType("input", "a string or an array of input items")
 	}
-	c := each(v)
+	c := w.each(v)
 	for c.next() {
 		if err := w.inputItem(root("input").index(c.Idx), c.Val); err != nil {
 			return err
@@ -231,7 +231,7 @@ func (w *walker) inputItem(p at, v gjson.Result) *apierr.Error {
 		return apierr.WrongType(p.String(), "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, itemFields); err != nil {
+	if err := f.collect(w, p, v, itemFields); err != nil {
 		return err
 	}
 	typ := "message" // an item without a type is a message (EasyInputMessage)
@@ -333,7 +333,7 @@ func (w *walker) inputMessage(p at, f *fields) *apierr.Error {
 	if !isArray(content) {
 		return apierr.WrongType(pc.String(), "a string or an array of content parts")
 	}
-	for c := each(content); c.next(); {
+	for c := w.each(content); c.next(); {
 		if err := w.inputPart(pc.index(c.Idx), c.Val); err != nil {
 			return err
 		}
@@ -349,7 +349,7 @@ func (w *walker) inputPart(p at, v gjson.Result) *apierr.Error {
 		return apierr.WrongType(p.String(), "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, partFields); err != nil {
+	if err := f.collect(w, p, v, partFields); err != nil {
 		return err
 	}
 	if !f.given(0) {
@@ -396,13 +396,13 @@ func (w *walker) toolOutput(p at, v gjson.Result) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType(p.String(), "a string or an array of input_text parts")
 	}
-	for c := each(v); c.next(); {
+	for c := w.each(v); c.next(); {
 		pj := p.index(c.Idx)
 		if !isObject(c.Val) {
 			return apierr.WrongType(pj.String(), "an object")
 		}
 		var f fields
-		if err := f.collect(pj, c.Val, partFields); err != nil {
+		if err := f.collect(w, pj, c.Val, partFields); err != nil {
 			return err
 		}
 		if !f.given(0) {
@@ -435,13 +435,13 @@ func (w *walker) respTools(v gjson.Result) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType("tools", "an array of tools")
 	}
-	for c := each(v); c.next(); {
+	for c := w.each(v); c.next(); {
 		p := root("tools").index(c.Idx)
 		if !isObject(c.Val) {
 			return apierr.WrongType(p.String(), "an object")
 		}
 		var f fields
-		if err := f.collect(p, c.Val, respToolFields); err != nil {
+		if err := f.collect(w, p, c.Val, respToolFields); err != nil {
 			return err
 		}
 		if !f.given(0) {
@@ -472,7 +472,7 @@ func (w *walker) respTools(v gjson.Result) *apierr.Error {
 		if err := optBool(&f, 4, p, "strict"); err != nil {
 			return err
 		}
-		if err := customFormat(p.dot("format"), f.val[5]); err != nil {
+		if err := w.customFormat(p.dot("format"), f.val[5]); err != nil {
 			return err
 		}
 		if err := neutral(&f, 6, p, "defer_loading", "Tool search is not supported; omit defer_loading.", "false"); err != nil {
@@ -503,7 +503,7 @@ func (w *walker) respToolChoice(v gjson.Result) *apierr.Error {
 		return apierr.WrongType("tool_choice", `"none", "auto", "required" or an object naming a tool`)
 	}
 	var f fields
-	if err := f.collect(p, v, respChoiceFields); err != nil {
+	if err := f.collect(w, p, v, respChoiceFields); err != nil {
 		return err
 	}
 	if !f.given(0) {
@@ -533,7 +533,7 @@ func (w *walker) respText(v gjson.Result) *apierr.Error {
 		return apierr.WrongType("text", "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, textFields); err != nil {
+	if err := f.collect(w, p, v, textFields); err != nil {
 		return err
 	}
 	if err := f.only(p, 1<<0|1<<1, textFields); err != nil {
@@ -550,7 +550,7 @@ func (w *walker) respText(v gjson.Result) *apierr.Error {
 		return apierr.WrongType(pf.String(), "an object")
 	}
 	var g fields
-	if err := g.collect(pf, f.val[0], textFormatFields); err != nil {
+	if err := g.collect(w, pf, f.val[0], textFormatFields); err != nil {
 		return err
 	}
 	if !g.given(4) {
@@ -582,7 +582,7 @@ func (w *walker) reasoning(v gjson.Result) *apierr.Error {
 		return apierr.WrongType("reasoning", "an object")
 	}
 	var f fields
-	if err := f.collect(p, v, reasoningFields); err != nil {
+	if err := f.collect(w, p, v, reasoningFields); err != nil {
 		return err
 	}
 	if err := f.only(p, 1<<5-1, reasoningFields); err != nil {
@@ -613,7 +613,7 @@ func (w *walker) include(v gjson.Result) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType("include", "an array of strings")
 	}
-	for c := each(v); c.next(); {
+	for c := w.each(v); c.next(); {
 		p := root("include").index(c.Idx)
 		if _, err := w.v.enums.respInclude.pick(p, p, c.Val); err != nil {
 			return err

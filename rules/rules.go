@@ -9,6 +9,7 @@ package rules
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/tidwall/gjson"
 
@@ -59,7 +60,12 @@ type Validator struct {
 
 	chat, responses, messages table
 	enums                     enums
+
+	layouts sync.Pool // *layout buffers, reused across calls
 }
+
+// maxPooledLayout bounds the index buffers kept for reuse (containers per body).
+const maxPooledLayout = 1 << 16
 
 // enums holds the nested tables (roles, content part types, tool types…) the walk consults.
 type enums struct {
@@ -83,6 +89,7 @@ func New(cfg Config) *Validator {
 		q[i] = `"` + w + `"`
 	}
 	v.windowList = strings.Join(q, ", ")
+	v.layouts.New = func() any { return new(layout) }
 	chatEnums(&v.enums)
 	responsesEnums(&v.enums)
 	messagesEnums(&v.enums)
@@ -123,9 +130,8 @@ func (v *Validator) Validate(s Surface, body []byte, out *Request) (err *apierr.
 	if t == nil {
 		return apierr.Internal("No support matrix for surface %q.", s)
 	}
-	var scratch Request
 	if out == nil {
-		out = &scratch
+		out = new(Request)
 	}
 	out.Reset()
 	out.Surface = s
@@ -138,9 +144,16 @@ func (v *Validator) Validate(s Surface, body []byte, out *Request) (err *apierr.
 	if i >= len(str) || str[i] != '{' {
 		return apierr.MalformedJSON()
 	}
-	w := walker{v: v, out: out}
+	lay := v.layouts.Get().(*layout)
+	defer func() {
+		if cap(lay.start) <= maxPooledLayout {
+			v.layouts.Put(lay)
+		}
+	}()
+	lay.build(str)
+	w := walker{v: v, out: out, lay: lay}
 	var seen uint64
-	for c := each(gjson.Result{Type: gjson.JSON, Raw: str[i:]}); c.next(); {
+	for c := w.each(gjson.Result{Type: gjson.JSON, Raw: str[i:], Index: i}); c.next(); {
 		k, ok := t.index[c.Key]
 		if !ok {
 			return apierr.Unknown(strings.Clone(c.Key))

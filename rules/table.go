@@ -197,8 +197,8 @@ type fields struct {
 	hasUnk  bool
 }
 
-func (f *fields) collect(p at, v gjson.Result, names []string) *apierr.Error {
-	for c := each(v); c.next(); {
+func (f *fields) collect(w *walker, p at, v gjson.Result, names []string) *apierr.Error {
+	for c := w.each(v); c.next(); {
 		b := -1
 		for i, n := range names {
 			if n == c.Key {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -24,22 +25,67 @@ func alias(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
+// layout is the structural index of one body: where each object and array starts and ends, in
+// the order they open. One pass builds it; with it a cursor steps over a container in O(log n)
+// instead of rescanning it, so a value nested d levels deep is not read d times.
+type layout struct {
+	start, end []int32
+	open       []int32 // containers still open while building
+}
+
+// build indexes s, which gjson.Valid accepted. Offsets are positions in s.
+func (l *layout) build(s string) {
+	l.start, l.end, l.open = l.start[:0], l.end[:0], l.open[:0]
+	if len(s) > math.MaxInt32 {
+		return // cursors fall back to scanning
+	}
+	for j := 0; j < len(s); j++ {
+		switch structural[s[j]] {
+		case 1:
+			j = endString(s, j) - 1
+		case 2:
+			l.open = append(l.open, int32(len(l.start)))
+			l.start = append(l.start, int32(j))
+			l.end = append(l.end, int32(len(s)))
+		case 3:
+			if n := len(l.open); n > 0 {
+				l.end[l.open[n-1]] = int32(j + 1)
+				l.open = l.open[:n-1]
+			}
+		}
+	}
+}
+
+// endOf returns the end of the container that opens at offset off, or -1 if none does.
+func (l *layout) endOf(off int) int {
+	if l == nil || off > math.MaxInt32 {
+		return -1
+	}
+	if k, ok := slices.BinarySearch(l.start, int32(off)); ok {
+		return int(l.end[k])
+	}
+	return -1
+}
+
 // cursor steps through the members of one JSON object, or the elements of one array, taken from
 // a body that gjson.Valid accepted. It is bounds-safe on any input all the same.
 type cursor struct {
-	raw string // the container, from its opening bracket
-	i   int    // scan position
-	obj bool
-	n   int // members yielded so far
+	raw  string  // the container, from its opening bracket
+	base int     // offset of raw in the body, for the layout
+	lay  *layout // nil: containers are skipped by scanning
+	i    int     // scan position
+	obj  bool
+	n    int // members yielded so far
 
 	Key string       // member name, decoded; "" for array elements
 	Idx int          // position of the current member or element, from 0
-	Val gjson.Result // current value; for strings, Str is the text as written (see text)
+	Val gjson.Result // current value; Index is its offset in the body; a string's Str is as written (see text)
 }
 
-// each returns a cursor over v, which must be an object or an array (Type JSON).
-func each(v gjson.Result) cursor {
-	c := cursor{raw: v.Raw, Idx: -1}
+// each returns a cursor over v, which must be an object or an array (Type JSON) from the body
+// being validated.
+func (w *walker) each(v gjson.Result) cursor {
+	c := cursor{raw: v.Raw, base: v.Index, lay: w.lay, Idx: -1}
 	if len(c.raw) > 0 {
 		c.obj = c.raw[0] == '{'
 		c.i = 1
@@ -63,11 +109,10 @@ func (c *cursor) next() bool {
 			c.i = len(raw)
 			return false
 		}
-		end, esc := endString(raw, i)
-		if esc {
+		end := endString(raw, i)
+		c.Key = raw[i+1 : max(i+1, end-1)]
+		if strings.IndexByte(c.Key, '\\') >= 0 {
 			c.Key = gjson.Parse(raw[i:end]).Str
-		} else {
-			c.Key = raw[i+1 : max(i+1, end-1)]
 		}
 		i = skipSpace(raw, end)
 		if i < len(raw) && raw[i] == ':' {
@@ -78,40 +123,53 @@ func (c *cursor) next() bool {
 		c.i = len(raw)
 		return false
 	}
-	c.i, c.Val = value(raw, i)
+	c.i = value(raw, i, c.lay, c.base, &c.Val)
 	c.Idx = c.n
 	c.n++
 	return true
 }
 
-// value parses the JSON value starting at raw[i] and returns the index just past it.
-func value(raw string, i int) (int, gjson.Result) {
+// value parses the JSON value starting at raw[i] into *r (in place: a Result is large, and this
+// runs for every member) and returns the index just past it. lay and base locate containers' ends.
+func value(raw string, i int, lay *layout, base int, r *gjson.Result) int {
+	r.Index = base + i
+	r.Str, r.Num = "", 0
 	switch raw[i] {
 	case '"':
-		end, _ := endString(raw, i)
-		return end, gjson.Result{Type: gjson.String, Raw: raw[i:end], Str: raw[i+1 : max(i+1, end-1)]}
+		end := endString(raw, i)
+		r.Type, r.Raw, r.Str = gjson.String, raw[i:end], raw[i+1:max(i+1, end-1)]
+		return end
 	case '{', '[':
-		end := endContainer(raw, i)
-		return end, gjson.Result{Type: gjson.JSON, Raw: raw[i:end]}
+		end := lay.endOf(base+i) - base
+		if end <= i || end > len(raw) {
+			end = endContainer(raw, i)
+		}
+		r.Type, r.Raw = gjson.JSON, raw[i:end]
+		return end
 	case 't':
 		end := min(i+4, len(raw))
-		return end, gjson.Result{Type: gjson.True, Raw: raw[i:end]}
+		r.Type, r.Raw = gjson.True, raw[i:end]
+		return end
 	case 'f':
 		end := min(i+5, len(raw))
-		return end, gjson.Result{Type: gjson.False, Raw: raw[i:end]}
+		r.Type, r.Raw = gjson.False, raw[i:end]
+		return end
 	case 'n':
 		end := min(i+4, len(raw))
-		return end, gjson.Result{Type: gjson.Null, Raw: raw[i:end]}
+		r.Type, r.Raw = gjson.Null, raw[i:end]
+		return end
 	}
 	end := i
 	for end < len(raw) && strings.IndexByte("+-0123456789.eE", raw[end]) >= 0 {
 		end++
 	}
 	if end == i { // not JSON; swallow the rest so the walk ends
-		return len(raw), gjson.Result{}
+		*r = gjson.Result{}
+		return len(raw)
 	}
-	num, _ := strconv.ParseFloat(raw[i:end], 64)
-	return end, gjson.Result{Type: gjson.Number, Raw: raw[i:end], Num: num}
+	r.Type, r.Raw = gjson.Number, raw[i:end]
+	r.Num, _ = strconv.ParseFloat(r.Raw, 64)
+	return end
 }
 
 func skipSpace(raw string, i int) int {
@@ -121,33 +179,50 @@ func skipSpace(raw string, i int) int {
 	return i
 }
 
-// endString returns the index just past the string that opens at raw[i], and whether it holds
-// escapes.
-func endString(raw string, i int) (int, bool) {
-	esc := false
-	for j := i + 1; j < len(raw); j++ {
+// endString returns the index just past the string that opens at raw[i]. Strings are most of a
+// request's bytes and each nesting level skips its children once, so long strings are crossed
+// with strings.IndexByte (vectorised); short ones, mostly keys, are stepped through.
+func endString(raw string, i int) int {
+	j := i + 1
+	for stop := min(j+16, len(raw)); j < stop; j++ {
 		switch raw[j] {
 		case '\\':
-			esc = true
 			j++
 		case '"':
-			return j + 1, esc
+			return j + 1
 		}
 	}
-	return len(raw), esc
+	for j < len(raw) {
+		k := strings.IndexByte(raw[j:], '"')
+		if k < 0 {
+			break
+		}
+		j += k
+		n := 0 // backslashes right before the quote: an odd count escapes it
+		for b := j - 1; b > i && raw[b] == '\\'; b-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j + 1
+		}
+		j++
+	}
+	return len(raw)
 }
+
+// structural classifies the bytes that matter when skipping a container.
+var structural = [256]uint8{'"': 1, '{': 2, '[': 2, '}': 3, ']': 3}
 
 // endContainer returns the index just past the object or array that opens at raw[i].
 func endContainer(raw string, i int) int {
 	depth := 0
 	for j := i; j < len(raw); j++ {
-		switch raw[j] {
-		case '"':
-			end, _ := endString(raw, j)
-			j = end - 1
-		case '{', '[':
+		switch structural[raw[j]] {
+		case 1:
+			j = endString(raw, j) - 1
+		case 2:
 			depth++
-		case '}', ']':
+		case 3:
 			depth--
 			if depth == 0 {
 				return j + 1
