@@ -103,12 +103,8 @@ func ChatRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 	if e != nil {
 		return dst, e
 	}
-	start := len(dst)
 	w := chatReqWriter{dst: append(dst, '{'), c: c}
 	root.ForEach(w.member)
-	if w.err != nil {
-		return dst[:start], w.err
-	}
 	w.dst = w.appendEffortKwarg(w.dst)
 	return append(w.dst, '}'), nil
 }
@@ -118,7 +114,6 @@ type chatReqWriter struct {
 	c         *dialectCaps
 	effort    gjson.Result // reasoning_effort held back for chat_template_kwargs
 	hasKwargs bool         // the body has its own chat_template_kwargs
-	err       *apierr.Error
 }
 
 func (w *chatReqWriter) member(k, v gjson.Result) bool {
@@ -130,7 +125,7 @@ func (w *chatReqWriter) member(k, v gjson.Result) bool {
 		w.dst = append(w.dst, v.Raw...)
 	case "messages":
 		w.dst = appendKey(w.dst, "messages")
-		w.dst, w.err = appendChatMessages(w.dst, v, w.c)
+		w.dst = appendChatMessages(w.dst, v, w.c)
 	case "tools":
 		w.dst = appendKey(w.dst, "tools")
 		w.dst = appendChatTools(w.dst, v, w.c)
@@ -148,7 +143,7 @@ func (w *chatReqWriter) member(k, v gjson.Result) bool {
 		w.dst = append(w.dst, ':')
 		w.dst = append(w.dst, v.Raw...)
 	}
-	return w.err == nil
+	return true
 }
 
 // appendEffortKwarg writes a held-back reasoning effort as chat_template_kwargs, unless the
@@ -220,9 +215,9 @@ func appendResponseFormat(dst []byte, v gjson.Result, c *dialectCaps) []byte {
 
 // appendChatMessages copies messages, rewriting the few members an engine would misread:
 // developer roles and custom tool calls in assistant history.
-func appendChatMessages(dst []byte, msgs gjson.Result, c *dialectCaps) ([]byte, *apierr.Error) {
+func appendChatMessages(dst []byte, msgs gjson.Result, c *dialectCaps) []byte {
 	if !msgs.IsArray() || (c.developerRole && c.customTools) {
-		return append(dst, msgs.Raw...), nil
+		return append(dst, msgs.Raw...)
 	}
 	dst = append(dst, '[')
 	msgs.ForEach(func(_, m gjson.Result) bool {
@@ -230,7 +225,7 @@ func appendChatMessages(dst []byte, msgs gjson.Result, c *dialectCaps) ([]byte, 
 		dst = appendChatMessage(dst, m, c)
 		return true
 	})
-	return append(dst, ']'), nil
+	return append(dst, ']')
 }
 
 func appendChatMessage(dst []byte, m gjson.Result, c *dialectCaps) []byte {

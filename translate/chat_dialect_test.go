@@ -22,6 +22,9 @@ func TestChatRequestGolden(t *testing.T) {
 				t.Fatal(e)
 			}
 			unchanged(t, "body", keep, in)
+			if g.Dialect != TGI { // TGI's response_format is its own grammar object
+				oaischema.Validate(t, "CreateChatCompletionRequest", out)
+			}
 			checkGolden(t, g.path("out"), out)
 		})
 	}

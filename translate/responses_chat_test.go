@@ -22,6 +22,9 @@ func TestResponsesRequestGolden(t *testing.T) {
 				t.Fatal(e)
 			}
 			unchanged(t, "body", keep, in)
+			if g.Dialect != TGI {
+				oaischema.Validate(t, "CreateChatCompletionRequest", out)
+			}
 			checkGolden(t, g.path("out"), out)
 		})
 	}
