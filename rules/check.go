@@ -27,6 +27,11 @@ func (w *walker) field(r *rule, val gjson.Result) *apierr.Error {
 				return nil
 			}
 		}
+		// "stream": "yes" is a type error, not a request for streaming. Only booleans and numbers
+		// are checked: fields such as stop take several shapes.
+		if want := scalarType(r.allow); want != "" && typeName(val) != want {
+			return apierr.WrongType(r.key, want)
+		}
 		return apierr.Unsupported(r.key, "%s", r.Text)
 	case kModel:
 		if !isString(val) {
@@ -88,6 +93,19 @@ func (w *walker) field(r *rule, val gjson.Result) *apierr.Error {
 		return w.outputConfig(val)
 	}
 	return nil
+}
+
+// scalarType names the JSON type of the first boolean or number literal in allow, or "".
+func scalarType(allow []string) string {
+	for _, lit := range allow {
+		switch {
+		case lit == "true" || lit == "false":
+			return "a boolean"
+		case lit != "" && strings.IndexByte("-0123456789", lit[0]) >= 0:
+			return "a number"
+		}
+	}
+	return ""
 }
 
 // wantString accepts a string or null.

@@ -203,6 +203,9 @@ func chatCases() []tc {
 
 		ok("chat/stream/false", Chat, "stream", chat(`"stream":false`)),
 		bad("chat/stream/true", Chat, "stream", chat(`"stream":true`), "stream", unsupported),
+		bad("chat/stream/string", Chat, "stream", chat(`"stream":"false"`), "stream", wrongType),
+		bad("chat/n/string", Chat, "n", chat(`"n":"1"`), "n", wrongType),
+		bad("chat/stop/number", Chat, "stop", chat(`"stop":7`), "stop", unsupported),
 		ok("chat/stream_options/null", Chat, "stream_options", chat(`"stream_options":null`)),
 		bad("chat/stream_options/given", Chat, "stream_options", chat(`"stream_options":{"include_usage":true}`), "stream_options", unsupported),
 		ok("chat/n/1", Chat, "n", chat(`"n":1`)),
@@ -352,6 +355,7 @@ func responsesCases() []tc {
 		bad("responses/truncation/auto", Responses, "truncation", resp(`"truncation":"auto"`), "truncation", unsupported),
 		ok("responses/store/true", Responses, "store", resp(`"store":true`)),
 		bad("responses/store/false", Responses, "store", resp(`"store":false`), "store", unsupported),
+		bad("responses/store/string", Responses, "store", resp(`"store":"true"`), "store", wrongType),
 		ok("responses/stream/false", Responses, "stream", resp(`"stream":false`)),
 		bad("responses/stream/true", Responses, "stream", resp(`"stream":true`), "stream", unsupported),
 		bad("responses/stream_options/given", Responses, "stream_options", resp(`"stream_options":{"include_obfuscation":false}`), "stream_options", unsupported),
