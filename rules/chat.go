@@ -207,6 +207,13 @@ func (w *walker) chatMessage(p at, v gjson.Result) *apierr.Error {
 // Members of a chat content part.
 var chatPartFields = []string{"type", "text", "refusal", "prompt_cache_breakpoint"}
 
+const (
+	cpType = iota
+	cpText
+	cpRefusal
+	cpCache
+)
+
 func (w *walker) chatContent(p at, role string, v gjson.Result) *apierr.Error {
 	switch {
 	case isString(v):
@@ -227,32 +234,32 @@ func (w *walker) chatContent(p at, role string, v gjson.Result) *apierr.Error {
 		if err := f.collect(w, pj, c.Val, chatPartFields); err != nil {
 			return err
 		}
-		if !f.given(0) {
+		if !f.given(cpType) {
 			return apierr.Missing(pj.dot("type").String())
 		}
-		r, err := w.v.enums.chatParts.pick(pj.dot("type"), pj.dot("type"), f.val[0])
+		r, err := w.v.enums.chatParts.pick(pj.dot("type"), pj.dot("type"), f.val[cpType])
 		if err != nil {
 			return err
 		}
 		switch r.key {
 		case "text":
-			if err := f.only(pj, 1<<0|1<<1|1<<3, chatPartFields); err != nil {
+			if err := f.only(pj, 1<<cpType|1<<cpText|1<<cpCache, chatPartFields); err != nil {
 				return err
 			}
-			if err := requireString(&f, 1, pj, "text"); err != nil {
+			if err := requireString(&f, cpText, pj, "text"); err != nil {
 				return err
 			}
-			if err := neutral(&f, 3, pj, "prompt_cache_breakpoint", "Prompt caching controls are not supported; remove prompt_cache_breakpoint."); err != nil {
+			if err := neutral(&f, cpCache, pj, "prompt_cache_breakpoint", "Prompt caching controls are not supported; remove prompt_cache_breakpoint."); err != nil {
 				return err
 			}
 		case "refusal":
 			if role != "assistant" {
 				return apierr.BadValue(pj.dot("type").String(), "refusal content parts are only valid in assistant messages.")
 			}
-			if err := f.only(pj, 1<<0|1<<2, chatPartFields); err != nil {
+			if err := f.only(pj, 1<<cpType|1<<cpRefusal, chatPartFields); err != nil {
 				return err
 			}
-			if err := requireString(&f, 2, pj, "refusal"); err != nil {
+			if err := requireString(&f, cpRefusal, pj, "refusal"); err != nil {
 				return err
 			}
 		}
@@ -262,6 +269,13 @@ func (w *walker) chatContent(p at, role string, v gjson.Result) *apierr.Error {
 
 // Members of an assistant tool call.
 var chatCallFields = []string{"id", "type", "function", "custom"}
+
+const (
+	ccID = iota
+	ccType
+	ccFunction
+	ccCustom
+)
 
 func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 	if !isArray(v) {
@@ -276,35 +290,35 @@ func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 		if err := f.collect(w, pj, c.Val, chatCallFields); err != nil {
 			return err
 		}
-		if err := requireString(&f, 0, pj, "id"); err != nil {
+		if err := requireString(&f, ccID, pj, "id"); err != nil {
 			return err
 		}
-		if !f.given(1) {
+		if !f.given(ccType) {
 			return apierr.Missing(pj.dot("type").String())
 		}
-		r, err := w.v.enums.chatCalls.pick(pj.dot("type"), pj.dot("type"), f.val[1])
+		r, err := w.v.enums.chatCalls.pick(pj.dot("type"), pj.dot("type"), f.val[ccType])
 		if err != nil {
 			return err
 		}
 		if r.key == "function" {
-			if err := f.only(pj, 1<<0|1<<1|1<<2, chatCallFields); err != nil {
+			if err := f.only(pj, 1<<ccID|1<<ccType|1<<ccFunction, chatCallFields); err != nil {
 				return err
 			}
-			if !f.given(2) {
+			if !f.given(ccFunction) {
 				return apierr.Missing(pj.dot("function").String())
 			}
-			if err := w.nameAnd(pj.dot("function"), f.val[2], "arguments"); err != nil {
+			if err := w.nameAnd(pj.dot("function"), f.val[ccFunction], "arguments"); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := f.only(pj, 1<<0|1<<1|1<<3, chatCallFields); err != nil {
+		if err := f.only(pj, 1<<ccID|1<<ccType|1<<ccCustom, chatCallFields); err != nil {
 			return err
 		}
-		if !f.given(3) {
+		if !f.given(ccCustom) {
 			return apierr.Missing(pj.dot("custom").String())
 		}
-		if err := w.nameAnd(pj.dot("custom"), f.val[3], "input"); err != nil {
+		if err := w.nameAnd(pj.dot("custom"), f.val[ccCustom], "input"); err != nil {
 			return err
 		}
 	}

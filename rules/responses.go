@@ -341,8 +341,17 @@ func (w *walker) inputMessage(p at, f *fields) *apierr.Error {
 	return nil
 }
 
-// Members of an input content part.
+// Members of an input content part (and of a tool output part).
 var partFields = []string{"type", "text", "annotations", "logprobs", "refusal", "prompt_cache_breakpoint"}
+
+const (
+	ptType = iota
+	ptText
+	ptAnnotations
+	ptLogprobs
+	ptRefusal
+	ptCache
+)
 
 func (w *walker) inputPart(p at, v gjson.Result) *apierr.Error {
 	if !isObject(v) {
@@ -352,39 +361,39 @@ func (w *walker) inputPart(p at, v gjson.Result) *apierr.Error {
 	if err := f.collect(w, p, v, partFields); err != nil {
 		return err
 	}
-	if !f.given(0) {
+	if !f.given(ptType) {
 		return apierr.Missing(p.dot("type").String())
 	}
-	r, err := w.v.enums.respParts.pick(p.dot("type"), p, f.val[0])
+	r, err := w.v.enums.respParts.pick(p.dot("type"), p, f.val[ptType])
 	if err != nil {
 		return err
 	}
 	switch r.key {
 	case "refusal":
-		if err := f.only(p, 1<<0|1<<4, partFields); err != nil {
+		if err := f.only(p, 1<<ptType|1<<ptRefusal, partFields); err != nil {
 			return err
 		}
-		return requireString(&f, 4, p, "refusal")
+		return requireString(&f, ptRefusal, p, "refusal")
 	case "output_text":
 		// annotations and logprobs come back from earlier replies; they are context, not requests.
-		if err := f.only(p, 1<<0|1<<1|1<<2|1<<3, partFields); err != nil {
+		if err := f.only(p, 1<<ptType|1<<ptText|1<<ptAnnotations|1<<ptLogprobs, partFields); err != nil {
 			return err
 		}
-		if f.given(2) && !isArray(f.val[2]) {
+		if f.given(ptAnnotations) && !isArray(f.val[ptAnnotations]) {
 			return apierr.WrongType(p.dot("annotations").String(), "an array")
 		}
-		if f.given(3) && !isArray(f.val[3]) {
+		if f.given(ptLogprobs) && !isArray(f.val[ptLogprobs]) {
 			return apierr.WrongType(p.dot("logprobs").String(), "an array")
 		}
-		return requireString(&f, 1, p, "text")
+		return requireString(&f, ptText, p, "text")
 	}
-	if err := f.only(p, 1<<0|1<<1|1<<5, partFields); err != nil {
+	if err := f.only(p, 1<<ptType|1<<ptText|1<<ptCache, partFields); err != nil {
 		return err
 	}
-	if err := requireString(&f, 1, p, "text"); err != nil {
+	if err := requireString(&f, ptText, p, "text"); err != nil {
 		return err
 	}
-	return neutral(&f, 5, p, "prompt_cache_breakpoint", "Prompt caching controls are not supported; remove prompt_cache_breakpoint.")
+	return neutral(&f, ptCache, p, "prompt_cache_breakpoint", "Prompt caching controls are not supported; remove prompt_cache_breakpoint.")
 }
 
 // toolOutput checks the output of a function or custom tool call: a string, or an array of
@@ -405,19 +414,19 @@ func (w *walker) toolOutput(p at, v gjson.Result) *apierr.Error {
 		if err := f.collect(w, pj, c.Val, partFields); err != nil {
 			return err
 		}
-		if !f.given(0) {
+		if !f.given(ptType) {
 			return apierr.Missing(pj.dot("type").String())
 		}
-		if _, err := w.v.enums.respOutput.pick(pj.dot("type"), pj, f.val[0]); err != nil {
+		if _, err := w.v.enums.respOutput.pick(pj.dot("type"), pj, f.val[ptType]); err != nil {
 			return err
 		}
-		if err := f.only(pj, 1<<0|1<<1|1<<5, partFields); err != nil {
+		if err := f.only(pj, 1<<ptType|1<<ptText|1<<ptCache, partFields); err != nil {
 			return err
 		}
-		if err := requireString(&f, 1, pj, "text"); err != nil {
+		if err := requireString(&f, ptText, pj, "text"); err != nil {
 			return err
 		}
-		if err := neutral(&f, 5, pj, "prompt_cache_breakpoint", "Prompt caching controls are not supported; remove prompt_cache_breakpoint."); err != nil {
+		if err := neutral(&f, ptCache, pj, "prompt_cache_breakpoint", "Prompt caching controls are not supported; remove prompt_cache_breakpoint."); err != nil {
 			return err
 		}
 	}
@@ -427,6 +436,18 @@ func (w *walker) toolOutput(p at, v gjson.Result) *apierr.Error {
 // Members of a Responses tool.
 var respToolFields = []string{"type", "name", "description", "parameters", "strict", "format",
 	"defer_loading", "allowed_callers", "output_schema"}
+
+const (
+	rtType = iota
+	rtName
+	rtDescription
+	rtParameters
+	rtStrict
+	rtFormat
+	rtDefer
+	rtCallers
+	rtOutputSchema
+)
 
 func (w *walker) respTools(v gjson.Result) *apierr.Error {
 	if isNull(v) {
@@ -444,44 +465,44 @@ func (w *walker) respTools(v gjson.Result) *apierr.Error {
 		if err := f.collect(w, p, c.Val, respToolFields); err != nil {
 			return err
 		}
-		if !f.given(0) {
+		if !f.given(rtType) {
 			return apierr.Missing(p.dot("type").String())
 		}
-		r, err := w.v.enums.respTools.pick(p.dot("type"), p.dot("type"), f.val[0])
+		r, err := w.v.enums.respTools.pick(p.dot("type"), p.dot("type"), f.val[rtType])
 		if err != nil {
 			return err
 		}
-		allowed := uint32(1<<0 | 1<<1 | 1<<2 | 1<<6 | 1<<7)
+		allowed := uint32(1<<rtType | 1<<rtName | 1<<rtDescription | 1<<rtDefer | 1<<rtCallers)
 		if r.key == "function" {
-			allowed |= 1<<3 | 1<<4 | 1<<8
+			allowed |= 1<<rtParameters | 1<<rtStrict | 1<<rtOutputSchema
 		} else {
-			allowed |= 1 << 5
+			allowed |= 1 << rtFormat
 		}
 		if err := f.only(p, allowed, respToolFields); err != nil {
 			return err
 		}
-		if err := requireString(&f, 1, p, "name"); err != nil {
+		if err := requireString(&f, rtName, p, "name"); err != nil {
 			return err
 		}
-		if err := optString(&f, 2, p, "description"); err != nil {
+		if err := optString(&f, rtDescription, p, "description"); err != nil {
 			return err
 		}
-		if err := optObject(&f, 3, p, "parameters"); err != nil {
+		if err := optObject(&f, rtParameters, p, "parameters"); err != nil {
 			return err
 		}
-		if err := optBool(&f, 4, p, "strict"); err != nil {
+		if err := optBool(&f, rtStrict, p, "strict"); err != nil {
 			return err
 		}
-		if err := w.customFormat(p.dot("format"), f.val[5]); err != nil {
+		if err := w.customFormat(p.dot("format"), f.val[rtFormat]); err != nil {
 			return err
 		}
-		if err := neutral(&f, 6, p, "defer_loading", "Tool search is not supported; omit defer_loading.", "false"); err != nil {
+		if err := neutral(&f, rtDefer, p, "defer_loading", "Tool search is not supported; omit defer_loading.", "false"); err != nil {
 			return err
 		}
-		if err := neutral(&f, 7, p, "allowed_callers", "Programmatic tool calling is not supported; omit allowed_callers."); err != nil {
+		if err := neutral(&f, rtCallers, p, "allowed_callers", "Programmatic tool calling is not supported; omit allowed_callers."); err != nil {
 			return err
 		}
-		if err := neutral(&f, 8, p, "output_schema", "Function output schemas are not supported; omit output_schema."); err != nil {
+		if err := neutral(&f, rtOutputSchema, p, "output_schema", "Function output schemas are not supported; omit output_schema."); err != nil {
 			return err
 		}
 	}
