@@ -70,7 +70,10 @@ func serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 		return fmt.Errorf("opening the store in %s: %w", cfg.DataDir, err)
 	}
 	defer st.Close()
-	wh, err := webhook.New(webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate, Outbox: st, Logger: log, Registerer: reg})
+	wh, err := webhook.New(webhook.Config{
+		AllowPrivate: cfg.WebhookAllowPrivate, Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff,
+		Outbox: st, Logger: log, Registerer: reg,
+	})
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ type ServeConfig struct {
 	APIKeysFile         string                 `yaml:"api_keys_file"`
 	DataDir             string                 `yaml:"data_dir"`
 	WebhookAllowPrivate bool                   `yaml:"webhook_allow_private"`
+	WebhookTimeout      time.Duration          `yaml:"webhook_timeout"`
+	WebhookBackoff      time.Duration          `yaml:"webhook_backoff"`
 	Sim                 bool                   `yaml:"sim"`
 	SimModels           []string               `yaml:"sim_models"`
 	MaxBodyBytes        int                    `yaml:"max_body_bytes"`
@@ -61,6 +63,8 @@ func serveFlags(c *ServeConfig) *layeredFlags {
 	fs.StringVar(&c.APIKeysFile, "api-keys-file", c.APIKeysFile, "file with one accepted API key per line (# comments allowed)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the durable store (responses, jobs, webhooks)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "allow webhooks to loopback, private and link-local addresses")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", c.WebhookTimeout, "timeout of one webhook delivery attempt (default 30s)")
+	fs.DurationVar(&c.WebhookBackoff, "webhook-backoff", c.WebhookBackoff, "first pause before a webhook retry; doubles with jitter (default 1s)")
 	fs.BoolVar(&c.Sim, "sim", c.Sim, "start the built-in engine simulator as the upstream (no GPU needed)")
 	l.strings(&c.SimModels, "sim-model", "model served by --sim (default sim-1)")
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest accepted request body; larger ones get 413")
