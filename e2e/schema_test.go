@@ -24,7 +24,9 @@ func TestRepliesMatchOpenAISchemas(t *testing.T) {
 	t.Run("chat json_schema", func(t *testing.T) {
 		oaischema.Validate(t, "CreateChatCompletionResponse", chat(`,"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}}}`))
 	})
-	t.Run("chat reasoning", func(t *testing.T) { oaischema.Validate(t, "CreateChatCompletionResponse", chat(`,"reasoning_effort":"low"`)) })
+	t.Run("chat reasoning", func(t *testing.T) {
+		oaischema.Validate(t, "CreateChatCompletionResponse", chat(`,"reasoning_effort":"low"`))
+	})
 
 	t.Run("model list", func(t *testing.T) {
 		r := do(t, "GET", s.serve.URL+"/v1/models", "")
@@ -42,7 +44,7 @@ func TestRepliesMatchOpenAISchemas(t *testing.T) {
 		{"404 model", "POST", "/v1/chat/completions", `{"model":"nope","messages":[{"role":"user","content":"x"}]}`, nil, 404},
 		{"404 response", "GET", "/v1/responses/resp_missing", "", nil, 404},
 		{"404 route", "GET", "/v1/nothing", "", nil, 404},
-		{"413", "POST", "/v1/chat/completions", `{"model":"sim-1","messages":[{"role":"user","content":"` + string(make([]byte, 0)) + repeat("a", 3000) + `"}]}`, nil, 413},
+		{"413", "POST", "/v1/chat/completions", `{"model":"sim-1","messages":[{"role":"user","content":"` + repeat("a", 3000) + `"}]}`, nil, 413},
 		{"messages 400", "POST", "/v1/messages", `{"model":"sim-1","messages":[{"role":"user","content":"x"}]}`, nil, 400},
 	}
 	for _, e := range errs {
