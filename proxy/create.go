@@ -63,6 +63,10 @@ func (s *Server) handleCreate(ctx *fasthttp.RequestCtx, owner string, sf *surfac
 // accept validates, routes and claims the idempotency key. A nil job with a nil error means the
 // reply was written (an idempotent replay).
 func (s *Server) accept(ctx *fasthttp.RequestCtx, owner string, sf *surface) (*job, *apierr.Error) {
+	// Refuse an oversized body by its declared length before reading it.
+	if ctx.Request.Header.ContentLength() > s.cfg.MaxBodyBytes {
+		return nil, apierr.TooLarge(s.cfg.MaxBodyBytes)
+	}
 	body := ctx.PostBody()
 	if len(body) > s.cfg.MaxBodyBytes {
 		return nil, apierr.TooLarge(s.cfg.MaxBodyBytes)
