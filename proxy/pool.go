@@ -234,6 +234,9 @@ func (p *Pool) candidates(model string, buf []*upstream) []*upstream {
 	return buf
 }
 
+// bodyBufs holds engine request bodies, which live only for the attempts of one request.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
 // BuildFunc writes the engine request body for dialect d into dst.
 type BuildFunc func(dst []byte, d translate.Dialect) ([]byte, *apierr.Error)
 
@@ -253,6 +256,8 @@ func (p *Pool) Do(ctx context.Context, model string, build BuildFunc, dst []byte
 	if len(cands) == 0 {
 		return Reply{}, p.unavailable(model)
 	}
+	bp := bodyBufs.Get().(*[]byte)
+	defer bodyBufs.Put(bp)
 	var (
 		body    []byte
 		bodyFor translate.Dialect
@@ -260,7 +265,8 @@ func (p *Pool) Do(ctx context.Context, model string, build BuildFunc, dst []byte
 	)
 	attempt := func(u *upstream) (Reply, *apierr.Error, bool) {
 		if body == nil || bodyFor != u.cfg.Dialect {
-			b, e := build(body[:0], u.cfg.Dialect)
+			b, e := build((*bp)[:0], u.cfg.Dialect)
+			*bp = b
 			if e != nil {
 				return Reply{}, e, true
 			}

@@ -70,7 +70,6 @@ func (s *Server) routeV1(ctx *fasthttp.RequestCtx, owner, p string) {
 		}
 		writeError(ctx, apierr.NotFound("", "unknown_route", "Unknown route %s /v1%s.", ctx.Method(), p))
 	}
-	_ = get
 }
 
 // routeResponse serves /v1/responses/{id}[/…].
