@@ -63,6 +63,7 @@ type Deps struct {
 	Scheduler Scheduler
 	Store     Store
 	Webhooks  Webhooks // nil: completion webhooks are not sent
+	Batches   Batches  // nil: /v1/batches and /v1/files are not served (see SetBatches)
 	Registry  *prometheus.Registry
 	Metrics   *Metrics
 }
@@ -114,7 +115,7 @@ func New(cfg Config, d Deps) *Server {
 		IdleTimeout:                   2 * time.Minute,
 		NoDefaultServerHeader:         true,
 		DisableHeaderNamesNormalizing: false,
-		StreamRequestBody:             false,
+		StreamRequestBody:             true, // batch bodies and file uploads are read as they arrive (batch package)
 		ErrorHandler: func(ctx *fasthttp.RequestCtx, err error) {
 			if errors.Is(err, fasthttp.ErrBodyTooLarge) {
 				writeError(ctx, apierr.TooLarge(batchBodyLimit))
