@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"sailshim/batch"
 	"sailshim/policy"
 	"sailshim/proxy"
 	"sailshim/rules"
@@ -90,12 +91,25 @@ func serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 		Pool: pool, Rules: validator, Windows: windows, Scheduler: sched, Store: st, Webhooks: wh,
 		Registry: reg, Metrics: m,
 	})
+	// Batch items run through srv (the batch service's Executor), so the service comes second.
+	batches, err := batch.New(batch.Config{DataDir: cfg.DataDir}, batch.Deps{
+		Exec: srv, Rules: validator, Windows: windows, Store: st, Models: pool, Webhooks: wh,
+		Logger: log, Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+	defer batches.Close()
+	srv.SetBatches(batches)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
 	if _, err := srv.Recover(); err != nil {
 		log.Error("recovering stored jobs failed", "err", err)
+	}
+	if err := batches.Start(); err != nil {
+		log.Error("recovering stored batches failed", "err", err)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
