@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -202,7 +203,7 @@ func chatRejectedCases() []Case {
 		{"stop", A{"END"}}, {"seed", 42}, {"top_logprobs", 2}, {"logprobs", true},
 	} {
 		what, _ := json.Marshal(f.value)
-		cases = append(cases, rejectCase(S, sec, "chat/reject/"+f.field, "Sampling controls",
+		cases = append(cases, rejectCase(S, sec, "chat/reject/"+strings.ReplaceAll(f.field, "_", "-"), "Sampling controls",
 			fmt.Sprintf("%s: %s", f.field, what), f.field, M{f.field: f.value}))
 	}
 	cases = append(cases,

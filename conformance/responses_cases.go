@@ -292,6 +292,8 @@ func responsesRejectedCases() []Case {
 			M{"truncation": "auto"}),
 		rejectCase(S, sec, "responses/reject/parallel-tool-calls", "Parallel tool calls", "parallel_tool_calls: true",
 			"parallel_tool_calls", M{"parallel_tool_calls": true, "tools": A{responsesFunctionTool("get_weather")}}),
+		acceptCase(S, sec, "responses/accept/parallel-tool-calls-false", "Parallel tool calls",
+			"parallel_tool_calls: false (asks for nothing) → 200", M{"parallel_tool_calls": false}, nil),
 		rejectCase(S, sec, "responses/reject/json-object", "json_object format", `text.format.type: "json_object"`,
 			"text.format", M{"text": M{"format": M{"type": "json_object"}}}),
 		Case{
