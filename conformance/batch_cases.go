@@ -128,9 +128,11 @@ func batchCases() []Case {
 			Expect: "after_id=<newer> holds the older and not the newer; before_id=<older> the reverse", Run: batchPagingCase},
 		listLimitRejected("batch/list-limit-0", "0"),
 		listLimitRejected("batch/list-limit-201", "201"),
-		reject("batch/reject/endpoint", create, `endpoint "/v1/chat/completions"`, "endpoint", func(c *Client) M {
+		// Sail documents only /v1/responses; sailshim also accepts the chat and messages surfaces
+		// as an extension, so the case uses an endpoint no implementation batches.
+		reject("batch/reject/endpoint", create, `endpoint "/v1/embeddings"`, "endpoint", func(c *Client) M {
 			b := batchBody(c, "", 1, nil)
-			b["endpoint"] = "/v1/chat/completions"
+			b["endpoint"] = "/v1/embeddings"
 			return b
 		}),
 		reject("batch/reject/label-chars", create, `label "bad label!" (only letters, digits, -, _)`, "label", withLabel("bad label!")),
