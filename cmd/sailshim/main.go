@@ -39,6 +39,7 @@ commands:
   sim           run the engine simulator
   conformance   check a server against the support matrix
   rules         print the support matrix as implemented (--markdown)
+  load          the completion-windows scenario benchmark against sim (docs/BENCHMARKS.md)
 
 Run 'sailshim <command> -h' for a command's flags.`
 
@@ -56,6 +57,8 @@ func run(args []string) error {
 		return runConformance(args[1:])
 	case "rules":
 		return runRules(args[1:])
+	case "load":
+		return runLoad(args[1:])
 	case "-h", "--help", "help":
 		fmt.Println(usage)
 		return nil
