@@ -15,6 +15,7 @@ type engineLoad struct {
 	Running     float64
 	Waiting     float64
 	Utilisation float64 // 0–1: KV-cache (vLLM, SGLang) or slot/batch use; -1 unknown
+	Inflight    float64 // sailshim's requests in flight to the engine when the scrape answered
 	At          time.Time
 }
 
@@ -60,6 +61,7 @@ func (p *Pool) scrapeLoad(u *upstream) {
 	if l.Utilisation < 0 && l.Running >= 0 {
 		l.Utilisation = l.Running / float64(u.cfg.Concurrency)
 	}
+	l.Inflight = float64(u.inflight.Load())
 	l.At = time.Now()
 	u.load.Store(&l)
 }
@@ -106,9 +108,29 @@ func parseLoad(body []byte, running, waiting, util []string) (engineLoad, bool) 
 	return l, okR || okW
 }
 
+// now projects a scrape to the present. The scrape is up to a refresh period old, and most of
+// what changed since is sailshim's own doing, which the live in-flight count shows: each request
+// started or finished since moves the utilisation by one sequence's share (utilisation per
+// running sequence at the scrape; 1/concurrency when none ran), and each one finished lets one
+// waiting request in. Judging flexible work by the raw scrape instead made it oscillate: one
+// scrape at the target stopped it for a whole period while the engine drained, the next let it
+// fill every slot again.
+func (l *engineLoad) now(inflight int64, concurrency int) (waiting, util float64) {
+	d := float64(inflight) - l.Inflight
+	waiting = max(l.Waiting+min(d, 0), 0)
+	if l.Utilisation < 0 {
+		return waiting, -1
+	}
+	per := 1 / float64(concurrency)
+	if l.Running > 0 && l.Utilisation > 0 {
+		per = l.Utilisation / l.Running
+	}
+	return waiting, max(l.Utilisation+d*per, 0)
+}
+
 // Limit implements policy.Capacity: the configured concurrency of the healthy upstreams serving
-// model; flexible work only while no such engine reports a waiting queue or a utilisation at or
-// above the target.
+// model; flexible work only while no such engine has a waiting queue or a utilisation at or above
+// the target, as projected from its last scrape (engineLoad.now).
 func (p *Pool) Limit(model string) (slots int, flexOK bool) {
 	flexOK = true
 	for _, u := range p.ups {
@@ -117,7 +139,8 @@ func (p *Pool) Limit(model string) (slots int, flexOK bool) {
 		}
 		slots += u.cfg.Concurrency
 		if l := u.load.Load(); l != nil {
-			if l.Waiting > 0 || l.Utilisation >= p.cfg.FlexUtilisation {
+			waiting, util := l.now(u.inflight.Load(), u.cfg.Concurrency)
+			if waiting > 0 || util >= p.cfg.FlexUtilisation {
 				flexOK = false
 			}
 		}
