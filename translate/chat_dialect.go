@@ -78,33 +78,24 @@ const customParams = `{"type":"object","properties":{"input":{"type":"string"}},
 // permissiveObject is the schema that makes llama.cpp enforce JSON mode (and fills TGI's).
 const permissiveObject = `{"type":"object"}`
 
-// parseBody checks that b is one JSON object and returns it parsed. Bodies have passed rules
-// validation; this guards against what validation cannot promise (a retry with a damaged
-// buffer, a fuzzer) so a bad body is an error rather than bad JSON sent upstream.
-func parseBody(b []byte) (gjson.Result, *apierr.Error) {
-	s := viewString(b)
-	if !gjson.Valid(s) {
-		return gjson.Result{}, apierr.MalformedJSON()
-	}
-	r := gjson.Parse(s)
-	if !r.IsObject() {
-		return gjson.Result{}, apierr.MalformedJSON()
-	}
-	return r, nil
-}
-
 // ChatRequest rewrites a validated client chat body for an engine of dialect d, appending to dst.
+// It reads the body once, checking its syntax as it goes (see jsonscan.go): members, messages
+// and tools that need no rewrite are copied as written, so a body that passed rules validation
+// costs about one scan and a few copies. A body that is not one JSON object is an error, never
+// bad JSON sent upstream.
 func ChatRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 	c, e := capsOf(d)
 	if e != nil {
 		return dst, e
 	}
-	root, e := parseBody(body)
-	if e != nil {
-		return dst, e
-	}
 	w := chatReqWriter{dst: append(dst, '{'), c: c}
-	root.ForEach(w.member)
+	sc := scanBody(viewString(body))
+	for sc.next() {
+		w.member(&sc)
+	}
+	if !bodyDone(&sc) {
+		return dst, apierr.MalformedJSON()
+	}
 	w.dst = w.appendEffortKwarg(w.dst)
 	return append(w.dst, '}'), nil
 }
@@ -112,66 +103,66 @@ func ChatRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 type chatReqWriter struct {
 	dst       []byte
 	c         *dialectCaps
-	effort    gjson.Result // reasoning_effort held back for chat_template_kwargs
-	hasKwargs bool         // the body has its own chat_template_kwargs
+	effort    tok  // reasoning_effort held back for chat_template_kwargs
+	hasKwargs bool // the body has its own chat_template_kwargs
 }
 
-func (w *chatReqWriter) member(k, v gjson.Result) bool {
-	switch k.Str {
+func (w *chatReqWriter) member(sc *scan) {
+	switch k := sc.keyText(); k {
 	case "metadata", "user", "store", "service_tier":
 		// sailshim consumes these (windows, webhooks, storage); engines must not see them.
+		sc.value()
 	case "max_completion_tokens":
 		w.dst = appendKey(w.dst, w.c.maxTokens)
-		w.dst = append(w.dst, v.Raw...)
+		w.dst = append(w.dst, sc.value().raw...)
 	case "messages":
 		w.dst = appendKey(w.dst, "messages")
-		w.dst = appendChatMessages(w.dst, v, w.c)
+		w.messages(sc)
 	case "tools":
 		w.dst = appendKey(w.dst, "tools")
-		w.dst = appendChatTools(w.dst, v, w.c)
+		w.tools(sc)
 	case "tool_choice":
 		w.dst = appendKey(w.dst, "tool_choice")
-		w.dst = appendChatToolChoice(w.dst, v, w.c)
+		w.dst = appendChatToolChoice(w.dst, sc.value(), w.c)
 	case "reasoning_effort":
-		w.dst = appendEffort(w.dst, v, w.c, &w.effort)
+		w.dst = appendEffort(w.dst, sc.value(), w.c, &w.effort)
 	case "response_format":
-		w.dst = appendResponseFormat(w.dst, v, w.c)
+		w.dst = appendResponseFormat(w.dst, sc.value(), w.c)
 	default:
-		w.hasKwargs = w.hasKwargs || k.Str == "chat_template_kwargs"
+		w.hasKwargs = w.hasKwargs || k == "chat_template_kwargs"
 		w.dst = appendSep(w.dst)
-		w.dst = append(w.dst, k.Raw...)
+		w.dst = append(w.dst, sc.key...)
 		w.dst = append(w.dst, ':')
-		w.dst = append(w.dst, v.Raw...)
+		w.dst = append(w.dst, sc.value().raw...)
 	}
-	return true
 }
 
 // appendEffortKwarg writes a held-back reasoning effort as chat_template_kwargs, unless the
 // client sent its own chat_template_kwargs (then theirs is what the template gets).
 func (w *chatReqWriter) appendEffortKwarg(dst []byte) []byte {
-	if w.effort.Type != gjson.String || w.hasKwargs {
+	if !w.effort.isString() || w.hasKwargs {
 		return dst
 	}
 	return appendEffortKwarg(dst, w.effort)
 }
 
-func appendEffortKwarg(dst []byte, effort gjson.Result) []byte {
+func appendEffortKwarg(dst []byte, effort tok) []byte {
 	dst = appendKey(dst, "chat_template_kwargs")
 	dst = append(dst, `{"reasoning_effort":`...)
-	dst = appendRawString(dst, effort)
+	dst = appendStr(dst, effort)
 	return append(dst, '}')
 }
 
 // appendEffort forwards reasoning_effort in the dialect's form. A kwarg-mode effort is stored
 // in *held for the caller to write once the body's own members are known.
-func appendEffort(dst []byte, v gjson.Result, c *dialectCaps, held *gjson.Result) []byte {
-	if v.Type != gjson.String {
+func appendEffort(dst []byte, v tok, c *dialectCaps, held *tok) []byte {
+	if !v.isString() {
 		return dst // null asks for nothing
 	}
 	switch c.effort {
 	case effortKeep:
 		dst = appendKey(dst, "reasoning_effort")
-		return appendRawString(dst, v)
+		return appendStr(dst, v)
 	case effortTemplateKwarg:
 		*held = v
 	}
@@ -179,25 +170,25 @@ func appendEffort(dst []byte, v gjson.Result, c *dialectCaps, held *gjson.Result
 }
 
 // appendResponseFormat writes response_format (key included) in the dialect's form.
-func appendResponseFormat(dst []byte, v gjson.Result, c *dialectCaps) []byte {
-	typ := v.Get("type").Str
+func appendResponseFormat(dst []byte, v tok, c *dialectCaps) []byte {
+	typ := v.field("type")
 	switch c.format {
 	case formatLlamaCpp:
-		if typ == "json_object" {
+		if typ.is("json_object") {
 			dst = appendKey(dst, "response_format")
 			return append(dst, `{"type":"json_schema","json_schema":{"name":"json_object","schema":`+permissiveObject+`}}`...)
 		}
 	case formatTGI:
-		switch typ {
-		case "json_object":
+		switch {
+		case typ.is("json_object"):
 			dst = appendKey(dst, "response_format")
 			return append(dst, `{"type":"json","value":`+permissiveObject+`}`...)
-		case "json_schema":
-			schema := v.Get("json_schema.schema")
+		case typ.is("json_schema"):
+			schema := v.field("json_schema").field("schema")
 			dst = appendKey(dst, "response_format")
 			dst = append(dst, `{"type":"json","value":`...)
-			if schema.IsObject() {
-				dst = append(dst, schema.Raw...)
+			if schema.isObject() {
+				dst = append(dst, schema.raw...)
 			} else {
 				dst = append(dst, permissiveObject...)
 			}
@@ -206,149 +197,226 @@ func appendResponseFormat(dst []byte, v gjson.Result, c *dialectCaps) []byte {
 			return dst // "text" (or null) is TGI's default and not a variant it parses
 		}
 	}
-	if v.Type == gjson.Null {
+	if v.kind == tNull {
 		return dst
 	}
 	dst = appendKey(dst, "response_format")
-	return append(dst, v.Raw...)
+	return append(dst, v.raw...)
 }
 
-// appendChatMessages copies messages, rewriting the few members an engine would misread:
+// messages copies the messages array, rewriting the few members an engine would misread:
 // developer roles and custom tool calls in assistant history.
-func appendChatMessages(dst []byte, msgs gjson.Result, c *dialectCaps) []byte {
-	if !msgs.IsArray() || (c.developerRole && c.customTools) {
-		return append(dst, msgs.Raw...)
+func (w *chatReqWriter) messages(sc *scan) {
+	if sc.peek() != '[' || (w.c.developerRole && w.c.customTools) {
+		w.dst = append(w.dst, sc.value().raw...)
+		return
 	}
-	dst = append(dst, '[')
-	msgs.ForEach(func(_, m gjson.Result) bool {
-		dst = appendSep(dst)
-		dst = appendChatMessage(dst, m, c)
-		return true
-	})
-	return append(dst, ']')
+	a := sc.sub()
+	w.dst = append(w.dst, '[')
+	for a.next() {
+		w.dst = appendSep(w.dst)
+		w.dst = appendChatMessage(w.dst, &a, w.c)
+	}
+	sc.resume(&a)
+	w.dst = append(w.dst, ']')
 }
 
-func appendChatMessage(dst []byte, m gjson.Result, c *dialectCaps) []byte {
-	if !m.IsObject() || !chatMessageNeedsRewrite(m, c) {
-		return append(dst, m.Raw...)
+// appendChatMessage copies the current element of a, a message, as written unless its role or
+// tool calls need a rewrite. One scan reads what decides that and checks the message's syntax.
+func appendChatMessage(dst []byte, a *scan, c *dialectCaps) []byte {
+	if a.peek() != '{' {
+		return append(dst, a.value().raw...)
 	}
-	dst = append(dst, '{')
-	m.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "role":
-			dst = appendKey(dst, "role")
-			if v.Str == "developer" && !c.developerRole {
-				dst = append(dst, `"system"`...)
-			} else {
-				dst = append(dst, v.Raw...)
-			}
-		case "tool_calls":
-			dst = appendKey(dst, "tool_calls")
-			dst = appendHistoryToolCalls(dst, v, c)
+	start := a.at
+	m := a.sub()
+	var role tok
+	custom, sawCalls := false, false
+	for m.next() {
+		switch {
+		case !role.exists() && m.keyIs("role"):
+			role = m.value()
+		case !sawCalls && m.keyIs("tool_calls"):
+			sawCalls = true
+			custom = scanForCustomCall(&m)
 		default:
-			dst = appendSep(dst)
-			dst = append(dst, k.Raw...)
-			dst = append(dst, ':')
-			dst = append(dst, v.Raw...)
+			m.value()
 		}
-		return true
-	})
-	return append(dst, '}')
+	}
+	a.resume(&m)
+	raw := a.s[start:a.at]
+	if a.bad || !chatMessageNeedsRewrite(role, custom, c) {
+		return append(dst, raw...)
+	}
+	return rewriteChatMessage(dst, raw, c)
 }
 
-func chatMessageNeedsRewrite(m gjson.Result, c *dialectCaps) bool {
-	role := m.Get("role").Str
-	if role == "developer" {
-		return !c.developerRole
-	}
-	if role != "assistant" || c.customTools {
+// scanForCustomCall consumes the current value, a message's tool calls, and reports whether
+// one of them is a custom tool call.
+func scanForCustomCall(m *scan) bool {
+	if p := m.peek(); p != '[' && p != '{' {
+		m.value()
 		return false
 	}
 	custom := false
-	m.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
-		custom = tc.Get("type").Str == "custom"
-		return !custom
-	})
+	calls := m.sub()
+	for calls.next() {
+		custom = calls.value().field("type").is("custom") || custom
+	}
+	m.resume(&calls)
 	return custom
+}
+
+func chatMessageNeedsRewrite(role tok, custom bool, c *dialectCaps) bool {
+	if role.is("developer") {
+		return !c.developerRole
+	}
+	return role.is("assistant") && !c.customTools && custom
+}
+
+// rewriteChatMessage writes a message (raw, already scanned) with the developer role and custom
+// tool calls rewritten for the engine.
+func rewriteChatMessage(dst []byte, raw string, c *dialectCaps) []byte {
+	dst = append(dst, '{')
+	for m := openScan(raw, 0); m.next(); {
+		switch k := m.keyText(); k {
+		case "role":
+			v := m.value()
+			dst = appendKey(dst, "role")
+			if v.is("developer") && !c.developerRole {
+				dst = append(dst, `"system"`...)
+			} else {
+				dst = append(dst, v.raw...)
+			}
+		case "tool_calls":
+			dst = appendKey(dst, "tool_calls")
+			dst = appendHistoryToolCalls(dst, m.value(), c)
+		default:
+			dst = appendSep(dst)
+			dst = append(dst, m.key...)
+			dst = append(dst, ':')
+			dst = append(dst, m.value().raw...)
+		}
+	}
+	return append(dst, '}')
 }
 
 // appendHistoryToolCalls rewrites custom tool calls in assistant history as calls of the
 // function tool that stands in for the custom tool.
-func appendHistoryToolCalls(dst []byte, calls gjson.Result, c *dialectCaps) []byte {
-	if !calls.IsArray() {
-		return append(dst, calls.Raw...)
+func appendHistoryToolCalls(dst []byte, calls tok, c *dialectCaps) []byte {
+	if !calls.isArray() {
+		return append(dst, calls.raw...)
 	}
 	dst = append(dst, '[')
-	calls.ForEach(func(_, tc gjson.Result) bool {
+	for a := openScan(calls.raw, 0); a.next(); {
+		tc := a.value()
 		dst = appendSep(dst)
-		if tc.Get("type").Str != "custom" || c.customTools {
-			dst = append(dst, tc.Raw...)
-			return true
+		if c.customTools || !tc.field("type").is("custom") {
+			dst = append(dst, tc.raw...)
+			continue
 		}
-		dst = appendFunctionCall(dst, tc.Get("id"), tc.Get("custom.name"), tc.Get("custom.input"))
-		return true
-	})
+		cu := tc.field("custom")
+		dst = appendFunctionCall(dst, tc.field("id"), cu.field("name"), cu.field("input"))
+	}
 	return append(dst, ']')
 }
 
 // appendFunctionCall writes the function tool call a custom call becomes.
-func appendFunctionCall(dst []byte, id, name, input gjson.Result) []byte {
+func appendFunctionCall(dst []byte, id, name, input tok) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendStringOr(dst, id, `""`)
+	dst = appendStrOr(dst, id, `""`)
 	dst = append(dst, `,"type":"function","function":{"name":`...)
-	dst = appendStringOr(dst, name, `""`)
+	dst = appendStrOr(dst, name, `""`)
 	dst = append(dst, `,"arguments":`...)
-	dst = appendInputArgsRaw(dst, input)
+	dst = appendInputArgsTok(dst, input)
 	return append(dst, `}}`...)
 }
 
-// appendChatTools copies the tools array, turning custom tools into function tools where the
-// engine has none and filling missing parameters where the engine requires them.
-func appendChatTools(dst []byte, tools gjson.Result, c *dialectCaps) []byte {
-	if !tools.IsArray() || (c.customTools && !c.fillParams) {
-		return append(dst, tools.Raw...)
+// tools copies the tools array, turning custom tools into function tools where the engine has
+// none and filling missing parameters where the engine requires them.
+func (w *chatReqWriter) tools(sc *scan) {
+	if sc.peek() != '[' || (w.c.customTools && !w.c.fillParams) {
+		w.dst = append(w.dst, sc.value().raw...)
+		return
 	}
-	dst = append(dst, '[')
-	tools.ForEach(func(_, t gjson.Result) bool {
-		dst = appendSep(dst)
-		switch t.Get("type").Str {
-		case "custom":
-			if c.customTools {
-				dst = append(dst, t.Raw...)
-			} else {
-				ct := t.Get("custom")
-				dst = appendCustomAsFunction(dst, ct.Get("name"), ct.Get("description"), ct.Get("format"))
-			}
-		case "function":
-			fn := t.Get("function")
-			if c.fillParams && fn.IsObject() && !fn.Get("parameters").IsObject() {
-				dst = append(dst, `{"type":"function","function":`...)
-				dst = appendWithParams(dst, fn)
-				dst = append(dst, '}')
-			} else {
-				dst = append(dst, t.Raw...)
-			}
+	a := sc.sub()
+	w.dst = append(w.dst, '[')
+	for a.next() {
+		w.dst = appendSep(w.dst)
+		w.dst = appendChatTool(w.dst, &a, w.c)
+	}
+	sc.resume(&a)
+	w.dst = append(w.dst, ']')
+}
+
+// appendChatTool writes the current element of a, a tool. One scan reads its type, its
+// definition and whether a function has parameters, and checks the tool's syntax.
+func appendChatTool(dst []byte, a *scan, c *dialectCaps) []byte {
+	if a.peek() != '{' {
+		return append(dst, a.value().raw...)
+	}
+	start := a.at
+	t := a.sub()
+	var typ, fn, custom tok
+	params := false // the function has an object "parameters"
+	for t.next() {
+		switch {
+		case !typ.exists() && t.keyIs("type"):
+			typ = t.value()
+		case !fn.exists() && t.keyIs("function"):
+			fn, params = scanFunctionDef(&t)
+		case !custom.exists() && t.keyIs("custom"):
+			custom = t.value()
 		default:
-			dst = append(dst, t.Raw...)
+			t.value()
 		}
-		return true
-	})
-	return append(dst, ']')
+	}
+	a.resume(&t)
+	raw := a.s[start:a.at]
+	switch {
+	case a.bad:
+	case typ.is("custom") && !c.customTools:
+		return appendCustomAsFunction(dst, custom.field("name"), custom.field("description"), custom.field("format"))
+	case typ.is("function") && c.fillParams && fn.isObject() && !params:
+		dst = append(dst, `{"type":"function","function":`...)
+		dst = appendWithParams(dst, fn)
+		return append(dst, '}')
+	}
+	return append(dst, raw...)
+}
+
+// scanFunctionDef consumes the current value, a function definition, and reports whether its
+// (first) parameters member is an object.
+func scanFunctionDef(t *scan) (tok, bool) {
+	if t.peek() != '{' {
+		return t.value(), false
+	}
+	start := t.at
+	f := t.sub()
+	params, sawParams := false, false
+	for f.next() {
+		if !sawParams && f.keyIs("parameters") {
+			sawParams = true
+			params = f.peek() == '{'
+		}
+		f.value()
+	}
+	t.resume(&f)
+	return tok{raw: t.s[start:t.at], kind: tObject}, params
 }
 
 // appendWithParams copies a function definition, replacing a missing or null parameters with
 // an empty object schema.
-func appendWithParams(dst []byte, fn gjson.Result) []byte {
+func appendWithParams(dst []byte, fn tok) []byte {
 	dst = append(dst, '{')
-	fn.ForEach(func(k, v gjson.Result) bool {
-		if k.Str != "parameters" {
+	for m := openScan(fn.raw, 0); m.next(); {
+		v := m.value()
+		if !m.keyIs("parameters") {
 			dst = appendSep(dst)
-			dst = append(dst, k.Raw...)
+			dst = append(dst, m.key...)
 			dst = append(dst, ':')
-			dst = append(dst, v.Raw...)
+			dst = append(dst, v.raw...)
 		}
-		return true
-	})
+	}
 	dst = appendKey(dst, "parameters")
 	dst = append(dst, `{"type":"object","properties":{}}`...)
 	return append(dst, '}')
@@ -357,29 +425,29 @@ func appendWithParams(dst []byte, fn gjson.Result) []byte {
 // appendCustomAsFunction writes the function tool that stands in for a custom tool: one string
 // argument "input", with the custom tool's description and input format in the description so
 // the model knows what to put there.
-func appendCustomAsFunction(dst []byte, name, desc, format gjson.Result) []byte {
+func appendCustomAsFunction(dst []byte, name, desc, format tok) []byte {
 	dst = append(dst, `{"type":"function","function":{"name":`...)
-	dst = appendStringOr(dst, name, `""`)
-	hasDesc := desc.Type == gjson.String && len(desc.Raw) > 2
-	grammar := format.Get("type").Str == "grammar"
+	dst = appendStrOr(dst, name, `""`)
+	hasDesc := desc.isString() && len(desc.raw) > 2
+	grammar := format.field("type").is("grammar")
 	if hasDesc || grammar {
 		dst = append(dst, `,"description":"`...)
 		if hasDesc {
-			dst = appendRawInterior(dst, desc)
+			dst = appendStrInterior(dst, desc)
 		}
 		if grammar {
 			// Chat nests the grammar ({grammar:{syntax,definition}}); Responses does not.
-			g := format.Get("grammar")
-			if !g.Exists() {
+			g := format.field("grammar")
+			if !g.exists() {
 				g = format
 			}
 			if hasDesc {
 				dst = append(dst, `\n\n`...)
 			}
 			dst = append(dst, `Put the tool's raw input in the \"input\" argument. It must match this `...)
-			dst = appendRawInterior(dst, g.Get("syntax"))
+			dst = appendStrInterior(dst, g.field("syntax"))
 			dst = append(dst, ` grammar:\n`...)
-			dst = appendRawInterior(dst, g.Get("definition"))
+			dst = appendStrInterior(dst, g.field("definition"))
 		}
 		dst = append(dst, '"')
 	}
@@ -388,12 +456,12 @@ func appendCustomAsFunction(dst []byte, name, desc, format gjson.Result) []byte 
 
 // appendChatToolChoice writes a chat tool_choice; a named custom tool becomes the named
 // function that stands in for it.
-func appendChatToolChoice(dst []byte, v gjson.Result, c *dialectCaps) []byte {
-	if c.customTools || !v.IsObject() || v.Get("type").Str != "custom" {
-		return append(dst, v.Raw...)
+func appendChatToolChoice(dst []byte, v tok, c *dialectCaps) []byte {
+	if c.customTools || !v.field("type").is("custom") {
+		return append(dst, v.raw...)
 	}
 	dst = append(dst, `{"type":"function","function":{"name":`...)
-	dst = appendStringOr(dst, v.Get("custom.name"), `""`)
+	dst = appendStrOr(dst, v.field("custom").field("name"), `""`)
 	return append(dst, `}}`...)
 }
 

@@ -134,18 +134,45 @@ func appendInputArgs(dst []byte, input string) []byte {
 	return append(dst, `\"}"`...)
 }
 
-// appendInputArgsRaw is appendInputArgs for a string token from parsed JSON.
-func appendInputArgsRaw(dst []byte, r gjson.Result) []byte {
-	if r.Type != gjson.String {
+// appendInputArgsTok is appendInputArgs for a string token from a request body.
+func appendInputArgsTok(dst []byte, t tok) []byte {
+	if t.kind != tString {
 		return appendInputArgs(dst, "")
 	}
-	if len(r.Raw) >= 2 && utf8.ValidString(r.Raw) {
+	if len(t.raw) >= 2 && utf8.ValidString(t.raw) {
 		// The token's inside is already escaped once; escape it again as the outer string.
 		dst = append(dst, `"{\"input\":\"`...)
-		dst = appendEscaped(dst, r.Raw[1:len(r.Raw)-1])
+		dst = appendEscaped(dst, t.raw[1:len(t.raw)-1])
 		return append(dst, `\"}"`...)
 	}
-	return appendInputArgs(dst, r.Str)
+	return appendInputArgs(dst, t.text())
+}
+
+// appendStr is appendRawString for a string token from a request body.
+func appendStr(dst []byte, t tok) []byte {
+	if utf8.ValidString(t.raw) {
+		return append(dst, t.raw...)
+	}
+	return appendJSONString(dst, t.text())
+}
+
+// appendStrOr appends t when it is a string and def (a JSON literal) otherwise.
+func appendStrOr(dst []byte, t tok, def string) []byte {
+	if t.kind == tString {
+		return appendStr(dst, t)
+	}
+	return append(dst, def...)
+}
+
+// appendStrInterior is appendRawInterior for a string token from a request body.
+func appendStrInterior(dst []byte, t tok) []byte {
+	if t.kind != tString {
+		return dst
+	}
+	if len(t.raw) >= 2 && utf8.ValidString(t.raw) {
+		return append(dst, t.raw[1:len(t.raw)-1]...)
+	}
+	return appendEscaped(dst, t.text())
 }
 
 // idSuffix is the part of a sailshim object id after its type prefix ("chatcmpl-", "resp_",

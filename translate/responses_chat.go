@@ -1,7 +1,8 @@
 package translate
 
-// Responses API request → engine chat request. One walk over the body writes the chat body
-// directly, applying the same dialect rules (caps table) as ChatRequest.
+// Responses API request → engine chat request. One scan over the body writes the chat body
+// directly, checking the body's syntax as it goes (see jsonscan.go) and applying the same dialect
+// rules (caps table) as ChatRequest.
 
 import (
 	"strconv"
@@ -11,7 +12,7 @@ import (
 	"sailshim/apierr"
 )
 
-// ResponsesRequest turns a validated /v1/responses body into a chat body for dialect d (it calls the same dialect rules as ChatRequest, without a second parse of the body where avoidable).
+// ResponsesRequest turns a validated /v1/responses body into a chat body for dialect d.
 //
 // Forwarded: model, input (as messages), max_output_tokens, temperature, top_p, text.format,
 // reasoning.effort, tools, tool_choice, parallel_tool_calls. Everything else (metadata,
@@ -21,17 +22,23 @@ func ResponsesRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 	if e != nil {
 		return dst, e
 	}
-	root, e := parseBody(body)
-	if e != nil {
-		return dst, e
-	}
-	start := len(dst)
+	s := viewString(body)
 	w := respReqWriter{dst: append(dst, '{'), c: c}
-	root.ForEach(w.member)
-	if w.err != nil {
-		return dst[:start], w.err
+	sc := scanBody(s)
+	for w.err == nil && sc.next() {
+		w.member(&sc)
 	}
-	if w.effort.Type == gjson.String {
+	switch {
+	case w.err != nil:
+		// The scan stopped early: malformed JSON anywhere still takes precedence.
+		if !validBody(s) {
+			return dst, apierr.MalformedJSON()
+		}
+		return dst, w.err
+	case !bodyDone(&sc):
+		return dst, apierr.MalformedJSON()
+	}
+	if w.effort.isString() {
 		w.dst = appendEffortKwarg(w.dst, w.effort)
 	}
 	return append(w.dst, '}'), nil
@@ -40,74 +47,109 @@ func ResponsesRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 type respReqWriter struct {
 	dst    []byte
 	c      *dialectCaps
-	effort gjson.Result
+	effort tok
 	err    *apierr.Error
 }
 
-func (w *respReqWriter) member(k, v gjson.Result) bool {
-	switch k.Str {
+func (w *respReqWriter) member(sc *scan) {
+	switch sc.keyText() {
 	case "model", "temperature", "top_p", "parallel_tool_calls":
-		if v.Type != gjson.Null {
+		if v := sc.value(); v.kind != tNull {
 			w.dst = appendSep(w.dst)
-			w.dst = append(w.dst, k.Raw...)
+			w.dst = append(w.dst, sc.key...)
 			w.dst = append(w.dst, ':')
-			w.dst = append(w.dst, v.Raw...)
+			w.dst = append(w.dst, v.raw...)
 		}
 	case "max_output_tokens":
-		if v.Type == gjson.Number {
+		if v := sc.value(); v.kind == tNumber {
 			w.dst = appendKey(w.dst, w.c.maxTokens)
-			w.dst = append(w.dst, v.Raw...)
+			w.dst = append(w.dst, v.raw...)
 		}
 	case "input":
 		w.dst = appendKey(w.dst, "messages")
-		w.dst, w.err = appendResponsesInput(w.dst, v, w.c)
+		w.input(sc)
 	case "text":
-		if f := v.Get("format"); f.IsObject() {
+		if f := sc.value().field("format"); f.isObject() {
 			w.dst = appendTextFormat(w.dst, f, w.c)
 		}
 	case "reasoning":
-		w.dst = appendEffort(w.dst, v.Get("effort"), w.c, &w.effort)
+		w.dst = appendEffort(w.dst, sc.value().field("effort"), w.c, &w.effort)
 	case "tools":
-		if v.IsArray() {
-			w.dst = appendKey(w.dst, "tools")
-			w.dst = appendResponsesTools(w.dst, v, w.c)
+		if sc.peek() != '[' {
+			sc.value()
+			break
 		}
+		w.dst = appendKey(w.dst, "tools")
+		w.tools(sc)
 	case "tool_choice":
-		if v.Type != gjson.Null {
+		if v := sc.value(); v.kind != tNull {
 			w.dst = appendKey(w.dst, "tool_choice")
 			w.dst = appendResponsesToolChoice(w.dst, v, w.c)
 		}
+	default:
+		sc.value()
 	}
-	return w.err == nil
+}
+
+// textFormat is text.format's members, read in one pass (the first of each, as gjson reads).
+type textFormat struct {
+	typ, name, desc, schema, strict tok
+}
+
+func readTextFormat(f tok) textFormat {
+	var tf textFormat
+	for m := openScan(f.raw, 0); m.next(); {
+		v := m.value()
+		var slot *tok
+		switch m.keyText() {
+		case "type":
+			slot = &tf.typ
+		case "name":
+			slot = &tf.name
+		case "description":
+			slot = &tf.desc
+		case "schema":
+			slot = &tf.schema
+		case "strict":
+			slot = &tf.strict
+		default:
+			continue
+		}
+		if !slot.exists() {
+			*slot = v
+		}
+	}
+	return tf
 }
 
 // appendTextFormat writes text.format as the dialect's response_format.
-func appendTextFormat(dst []byte, f gjson.Result, c *dialectCaps) []byte {
-	switch f.Get("type").Str {
-	case "json_schema":
+func appendTextFormat(dst []byte, f tok, c *dialectCaps) []byte {
+	tf := readTextFormat(f)
+	switch {
+	case tf.typ.is("json_schema"):
 		if c.format == formatTGI {
 			dst = appendKey(dst, "response_format")
 			dst = append(dst, `{"type":"json","value":`...)
-			dst = appendObjectOr(dst, f.Get("schema"), permissiveObject)
+			dst = appendObjectOrTok(dst, tf.schema, permissiveObject)
 			return append(dst, '}')
 		}
 		dst = appendKey(dst, "response_format")
 		dst = append(dst, `{"type":"json_schema","json_schema":{"name":`...)
-		dst = appendStringOr(dst, f.Get("name"), `"response"`)
-		if desc := f.Get("description"); desc.Type == gjson.String {
+		dst = appendStrOr(dst, tf.name, `"response"`)
+		if tf.desc.isString() {
 			dst = append(dst, `,"description":`...)
-			dst = appendRawString(dst, desc)
+			dst = appendStr(dst, tf.desc)
 		}
 		dst = append(dst, `,"schema":`...)
-		dst = appendObjectOr(dst, f.Get("schema"), permissiveObject)
-		if strict := f.Get("strict"); strict.IsBool() {
+		dst = appendObjectOrTok(dst, tf.schema, permissiveObject)
+		if tf.strict.isBool() {
 			dst = append(dst, `,"strict":`...)
-			dst = append(dst, strict.Raw...)
+			dst = append(dst, tf.strict.raw...)
 		}
 		return append(dst, `}}`...)
-	case "json_object":
+	case tf.typ.is("json_object"):
 		// The matrix rejects it on Responses; if it gets here, it means what chat's does.
-		return appendResponseFormat(dst, gjson.Parse(`{"type":"json_object"}`), c)
+		return appendResponseFormat(dst, tok{raw: `{"type":"json_object"}`, kind: tObject}, c)
 	}
 	return dst // "text" is every engine's default
 }
@@ -119,18 +161,25 @@ func appendObjectOr(dst []byte, v gjson.Result, def string) []byte {
 	return append(dst, def...)
 }
 
-// respTool is a Responses tool's members, read in one pass.
-type respTool struct {
-	typ                                string
-	name, desc, params, strict, format gjson.Result
+func appendObjectOrTok(dst []byte, v tok, def string) []byte {
+	if v.isObject() {
+		return append(dst, v.raw...)
+	}
+	return append(dst, def...)
 }
 
-func readRespTool(t gjson.Result) respTool {
+// respTool is a Responses tool's members, read in one pass (the last of each).
+type respTool struct {
+	typ, name, desc, params, strict, format tok
+}
+
+func readRespTool(t tok) respTool {
 	var rt respTool
-	t.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	for m := openScan(t.raw, 0); m.next(); {
+		v := m.value()
+		switch m.keyText() {
 		case "type":
-			rt.typ = v.Str
+			rt.typ = v
 		case "name":
 			rt.name = v
 		case "description":
@@ -142,50 +191,54 @@ func readRespTool(t gjson.Result) respTool {
 		case "format":
 			rt.format = v
 		}
-		return true
-	})
+	}
 	return rt
 }
 
-// appendResponsesTools writes Responses tools ({type, name, …} flat) as chat tools.
-func appendResponsesTools(dst []byte, tools gjson.Result, c *dialectCaps) []byte {
-	dst = append(dst, '[')
-	tools.ForEach(func(_, t gjson.Result) bool {
+// tools writes Responses tools ({type, name, …} flat) as chat tools.
+func (w *respReqWriter) tools(sc *scan) {
+	w.dst = append(w.dst, '[')
+	a := sc.sub()
+	for a.next() {
+		t := a.value()
+		if !t.isObject() {
+			continue
+		}
 		rt := readRespTool(t)
-		switch rt.typ {
-		case "function":
-			dst = appendSep(dst)
-			dst = appendFunctionTool(dst, &rt, c)
-		case "custom":
-			dst = appendSep(dst)
-			if c.customTools {
-				dst = appendNativeCustomTool(dst, &rt)
+		switch {
+		case rt.typ.is("function"):
+			w.dst = appendSep(w.dst)
+			w.dst = appendFunctionTool(w.dst, &rt, w.c)
+		case rt.typ.is("custom"):
+			w.dst = appendSep(w.dst)
+			if w.c.customTools {
+				w.dst = appendNativeCustomTool(w.dst, &rt)
 			} else {
-				dst = appendCustomAsFunction(dst, rt.name, rt.desc, rt.format)
+				w.dst = appendCustomAsFunction(w.dst, rt.name, rt.desc, rt.format)
 			}
 		}
 		// Other tool types are server-side tools the matrix rejects before translation.
-		return true
-	})
-	return append(dst, ']')
+	}
+	sc.resume(&a)
+	w.dst = append(w.dst, ']')
 }
 
 func appendFunctionTool(dst []byte, rt *respTool, c *dialectCaps) []byte {
 	dst = append(dst, `{"type":"function","function":{"name":`...)
-	dst = appendStringOr(dst, rt.name, `""`)
-	if rt.desc.Type == gjson.String {
+	dst = appendStrOr(dst, rt.name, `""`)
+	if rt.desc.isString() {
 		dst = append(dst, `,"description":`...)
-		dst = appendRawString(dst, rt.desc)
+		dst = appendStr(dst, rt.desc)
 	}
-	if rt.params.IsObject() {
+	if rt.params.isObject() {
 		dst = append(dst, `,"parameters":`...)
-		dst = append(dst, rt.params.Raw...)
+		dst = append(dst, rt.params.raw...)
 	} else if c.fillParams {
 		dst = append(dst, `,"parameters":{"type":"object","properties":{}}`...)
 	}
-	if rt.strict.IsBool() {
+	if rt.strict.isBool() {
 		dst = append(dst, `,"strict":`...)
-		dst = append(dst, rt.strict.Raw...)
+		dst = append(dst, rt.strict.raw...)
 	}
 	return append(dst, `}}`...)
 }
@@ -193,18 +246,18 @@ func appendFunctionTool(dst []byte, rt *respTool, c *dialectCaps) []byte {
 // appendNativeCustomTool writes a Responses custom tool in chat's nested form.
 func appendNativeCustomTool(dst []byte, rt *respTool) []byte {
 	dst = append(dst, `{"type":"custom","custom":{"name":`...)
-	dst = appendStringOr(dst, rt.name, `""`)
-	if rt.desc.Type == gjson.String {
+	dst = appendStrOr(dst, rt.name, `""`)
+	if rt.desc.isString() {
 		dst = append(dst, `,"description":`...)
-		dst = appendRawString(dst, rt.desc)
+		dst = appendStr(dst, rt.desc)
 	}
-	if f := rt.format; f.IsObject() {
+	if f := rt.format; f.isObject() {
 		dst = append(dst, `,"format":`...)
-		if f.Get("type").Str == "grammar" {
+		if f.field("type").is("grammar") {
 			dst = append(dst, `{"type":"grammar","grammar":{"syntax":`...)
-			dst = appendStringOr(dst, f.Get("syntax"), `"lark"`)
+			dst = appendStrOr(dst, f.field("syntax"), `"lark"`)
 			dst = append(dst, `,"definition":`...)
-			dst = appendStringOr(dst, f.Get("definition"), `""`)
+			dst = appendStrOr(dst, f.field("definition"), `""`)
 			dst = append(dst, `}}`...)
 		} else {
 			dst = append(dst, `{"type":"text"}`...)
@@ -215,20 +268,19 @@ func appendNativeCustomTool(dst []byte, rt *respTool) []byte {
 
 // appendResponsesToolChoice maps tool_choice: modes pass; {type:function,name} nests the name;
 // {type:custom,name} nests it too, as the stand-in function where the engine has no custom tools.
-func appendResponsesToolChoice(dst []byte, v gjson.Result, c *dialectCaps) []byte {
-	if !v.IsObject() {
-		return append(dst, v.Raw...)
+func appendResponsesToolChoice(dst []byte, v tok, c *dialectCaps) []byte {
+	if !v.isObject() {
+		return append(dst, v.raw...)
 	}
-	name := v.Get("name")
-	switch typ := v.Get("type").Str; {
-	case typ == "function" || (typ == "custom" && !c.customTools):
+	switch typ := v.field("type"); {
+	case typ.is("function") || (typ.is("custom") && !c.customTools):
 		dst = append(dst, `{"type":"function","function":{"name":`...)
-	case typ == "custom":
+	case typ.is("custom"):
 		dst = append(dst, `{"type":"custom","custom":{"name":`...)
 	default:
-		return append(dst, v.Raw...)
+		return append(dst, v.raw...)
 	}
-	dst = appendStringOr(dst, name, `""`)
+	dst = appendStrOr(dst, v.field("name"), `""`)
 	return append(dst, `}}`...)
 }
 
@@ -247,28 +299,32 @@ type inputWriter struct {
 	err  *apierr.Error
 }
 
-// appendResponsesInput writes input (a string or an item array) as a chat messages array.
-func appendResponsesInput(dst []byte, input gjson.Result, c *dialectCaps) ([]byte, *apierr.Error) {
-	switch {
-	case input.Type == gjson.String:
-		dst = append(dst, `[{"role":"user","content":`...)
-		dst = appendRawString(dst, input)
-		return append(dst, `}]`...), nil
-	case !input.IsArray():
-		return dst, apierr.WrongType("input", "a string or an array of input items")
+// input writes input (a string or an item array) as a chat messages array.
+func (w *respReqWriter) input(sc *scan) {
+	switch sc.peek() {
+	case '"':
+		w.dst = append(w.dst, `[{"role":"user","content":`...)
+		w.dst = appendStr(w.dst, sc.value())
+		w.dst = append(w.dst, `}]`...)
+		return
+	case '[':
+	default:
+		sc.value()
+		w.err = apierr.WrongType("input", "a string or an array of input items")
+		return
 	}
-	w := inputWriter{dst: append(dst, '['), c: c}
-	i := 0
-	input.ForEach(func(_, item gjson.Result) bool {
-		w.item(i, item)
-		i++
-		return w.err == nil
-	})
-	if w.err != nil {
-		return dst, w.err
+	iw := inputWriter{dst: append(w.dst, '['), c: w.c}
+	a := sc.sub()
+	for iw.err == nil && a.next() {
+		iw.item(a.n-1, a.value())
 	}
-	w.close()
-	return append(w.dst, ']'), nil
+	if iw.err != nil {
+		w.err = iw.err
+		return
+	}
+	sc.resume(&a)
+	iw.close()
+	w.dst = append(iw.dst, ']')
 }
 
 func (w *inputWriter) close() {
@@ -281,16 +337,17 @@ func (w *inputWriter) close() {
 	w.open = openNone
 }
 
-// respItem is an input item's members, read in one pass.
+// respItem is an input item's members, read in one pass (the last of each).
 type respItem struct {
-	typ, role                                  gjson.Result
-	content, callID, name, args, input, output gjson.Result
+	typ, role                                  tok
+	content, callID, name, args, input, output tok
 }
 
-func readRespItem(item gjson.Result) respItem {
+func readRespItem(item tok) respItem {
 	var it respItem
-	item.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	for m := openScan(item.raw, 0); m.next(); {
+		v := m.value()
+		switch m.keyText() {
 		case "type":
 			it.typ = v
 		case "role":
@@ -308,40 +365,44 @@ func readRespItem(item gjson.Result) respItem {
 		case "output":
 			it.output = v
 		}
-		return true
-	})
+	}
 	return it
 }
 
-func (w *inputWriter) item(i int, item gjson.Result) {
-	if !item.IsObject() {
-		w.err = apierr.WrongType(itemParam(i, ""), "an object")
+// item writes input item i, which has been scanned (a.value), so is valid JSON.
+func (w *inputWriter) item(i int, item tok) {
+	if !item.isObject() {
+		if item.exists() {
+			w.err = apierr.WrongType(itemParam(i, ""), "an object")
+		}
 		return
 	}
 	it := readRespItem(item)
-	switch typ := it.typ.Str; {
-	case typ == "message" || (!it.typ.Exists() && it.role.Exists()):
+	switch typ := it.typ; {
+	case typ.is("message") || (!typ.exists() && it.role.exists()):
 		w.message(i, &it)
-	case typ == "function_call":
+	case typ.is("function_call"):
 		w.toolCall(i, &it, false)
-	case typ == "custom_tool_call":
+	case typ.is("custom_tool_call"):
 		w.toolCall(i, &it, true)
-	case typ == "function_call_output" || typ == "custom_tool_call_output":
+	case typ.is("function_call_output") || typ.is("custom_tool_call_output"):
 		w.toolOutput(i, &it)
-	case typ == "reasoning":
+	case typ.is("reasoning"):
 		// Engines rebuild their own reasoning; it does not break up an assistant turn either.
 	default:
 		w.err = apierr.Unsupported(itemParam(i, "type"),
 			"Input items of type %s are not supported. Send messages, function and custom tool calls and their outputs.",
-			strconv.Quote(it.typ.String()))
+			strconv.Quote(it.typ.result().String()))
 	}
 }
 
 func (w *inputWriter) message(i int, it *respItem) {
-	role := it.role.Str
-	switch role {
-	case "user", "assistant", "system":
-	case "developer":
+	var role string
+	switch r := it.role; {
+	case r.is("user"), r.is("assistant"), r.is("system"):
+		role = r.text()
+	case r.is("developer"):
+		role = "developer"
 		if !w.c.developerRole {
 			role = "system"
 		}
@@ -365,7 +426,7 @@ func (w *inputWriter) message(i int, it *respItem) {
 
 // toolCall adds a function_call or custom_tool_call item to the open assistant message.
 func (w *inputWriter) toolCall(i int, it *respItem, custom bool) {
-	if it.callID.Type != gjson.String {
+	if !it.callID.isString() {
 		w.err = apierr.Missing(itemParam(i, "call_id"))
 		return
 	}
@@ -382,19 +443,19 @@ func (w *inputWriter) toolCall(i int, it *respItem, custom bool) {
 	switch {
 	case !custom:
 		w.dst = append(w.dst, `{"id":`...)
-		w.dst = appendRawString(w.dst, it.callID)
+		w.dst = appendStr(w.dst, it.callID)
 		w.dst = append(w.dst, `,"type":"function","function":{"name":`...)
-		w.dst = appendStringOr(w.dst, it.name, `""`)
+		w.dst = appendStrOr(w.dst, it.name, `""`)
 		w.dst = append(w.dst, `,"arguments":`...)
-		w.dst = appendStringOr(w.dst, it.args, `"{}"`)
+		w.dst = appendStrOr(w.dst, it.args, `"{}"`)
 		w.dst = append(w.dst, `}}`...)
 	case w.c.customTools:
 		w.dst = append(w.dst, `{"id":`...)
-		w.dst = appendRawString(w.dst, it.callID)
+		w.dst = appendStr(w.dst, it.callID)
 		w.dst = append(w.dst, `,"type":"custom","custom":{"name":`...)
-		w.dst = appendStringOr(w.dst, it.name, `""`)
+		w.dst = appendStrOr(w.dst, it.name, `""`)
 		w.dst = append(w.dst, `,"input":`...)
-		w.dst = appendStringOr(w.dst, it.input, `""`)
+		w.dst = appendStrOr(w.dst, it.input, `""`)
 		w.dst = append(w.dst, `}}`...)
 	default:
 		w.dst = appendFunctionCall(w.dst, it.callID, it.name, it.input)
@@ -402,17 +463,17 @@ func (w *inputWriter) toolCall(i int, it *respItem, custom bool) {
 }
 
 func (w *inputWriter) toolOutput(i int, it *respItem) {
-	if it.callID.Type != gjson.String {
+	if !it.callID.isString() {
 		w.err = apierr.Missing(itemParam(i, "call_id"))
 		return
 	}
 	w.close()
 	w.dst = appendSep(w.dst)
 	w.dst = append(w.dst, `{"role":"tool","tool_call_id":`...)
-	w.dst = appendRawString(w.dst, it.callID)
+	w.dst = appendStr(w.dst, it.callID)
 	w.dst = append(w.dst, `,"content":`...)
-	if it.output.Type == gjson.String {
-		w.dst = appendRawString(w.dst, it.output)
+	if it.output.isString() {
+		w.dst = appendStr(w.dst, it.output)
 	} else {
 		w.dst, w.err = appendInputContent(w.dst, it.output, i, "output")
 	}
@@ -421,44 +482,53 @@ func (w *inputWriter) toolOutput(i int, it *respItem) {
 
 // appendInputContent writes message content (a string, or text parts joined by newlines) as
 // one chat string: every engine template takes a string, not all take parts.
-func appendInputContent(dst []byte, content gjson.Result, i int, field string) ([]byte, *apierr.Error) {
+func appendInputContent(dst []byte, content tok, i int, field string) ([]byte, *apierr.Error) {
 	switch {
-	case content.Type == gjson.String:
-		return appendRawString(dst, content), nil
-	case content.Type == gjson.Null || !content.Exists():
+	case content.isString():
+		return appendStr(dst, content), nil
+	case content.kind == tNull || !content.exists():
 		return append(dst, `""`...), nil
-	case !content.IsArray():
+	case !content.isArray():
 		return dst, apierr.WrongType(itemParam(i, field), "a string or an array of content parts")
 	}
-	var err *apierr.Error
 	dst = append(dst, '"')
-	j, n := 0, 0
-	content.ForEach(func(_, p gjson.Result) bool {
-		var text gjson.Result
-		switch typ := p.Get("type").Str; typ {
-		case "input_text", "output_text", "text", "summary_text", "reasoning_text":
-			text = p.Get("text")
-		case "refusal":
-			text = p.Get("refusal")
+	j := 0
+	for a := openScan(content.raw, 0); a.next(); j++ {
+		typ, text := readPart(a.value())
+		switch {
+		case typ.is("input_text"), typ.is("output_text"), typ.is("text"), typ.is("summary_text"), typ.is("reasoning_text"):
+		case typ.is("refusal"):
 		default:
-			err = apierr.Unsupported(itemParam(i, field+"["+strconv.Itoa(j)+"].type"),
-				"Content parts of type %s are not supported; only text input is.", strconv.Quote(typ))
-			return false
+			return dst, apierr.Unsupported(itemParam(i, field+"["+strconv.Itoa(j)+"].type"),
+				"Content parts of type %s are not supported; only text input is.", strconv.Quote(typ.text()))
 		}
-		if n > 0 {
+		if j > 0 {
 			dst = append(dst, `\n`...)
 		}
-		if text.Type == gjson.String {
-			dst = appendRawInterior(dst, text)
-		}
-		j++
-		n++
-		return true
-	})
-	if err != nil {
-		return dst, err
+		dst = appendStrInterior(dst, text)
 	}
 	return append(dst, '"'), nil
+}
+
+// readPart reads a content part's type and, in one pass, the member holding its text: "text",
+// or "refusal" for a refusal part (the first of each, as gjson reads).
+func readPart(p tok) (typ, text tok) {
+	var txt, refusal tok
+	for m := openScan(p.raw, 0); m.next(); {
+		v := m.value()
+		switch {
+		case !typ.exists() && m.keyIs("type"):
+			typ = v
+		case !txt.exists() && m.keyIs("text"):
+			txt = v
+		case !refusal.exists() && m.keyIs("refusal"):
+			refusal = v
+		}
+	}
+	if typ.is("refusal") {
+		return typ, refusal
+	}
+	return typ, txt
 }
 
 func itemParam(i int, field string) string {

@@ -1,0 +1,494 @@
+package translate
+
+// The reading half of request rewrites: a validating scanner. A request rewrite copies most of
+// a body verbatim, so rather than checking the whole body with gjson.Valid and then parsing it
+// again, one pass checks each value as it is copied or descended into. Nothing is unescaped
+// (so nothing allocates), strings are crossed eight bytes at a time, and any malformed byte
+// fails the whole rewrite, so a rewrite that succeeds always wrote JSON — on any input, not only
+// on bodies that passed rules validation. The grammar is RFC 8259's, as gjson.Valid and
+// encoding/json check it (UTF-8 is not checked; writers re-encode strings they build from).
+
+import (
+	"math/bits"
+
+	"github.com/tidwall/gjson"
+)
+
+// tok is one JSON value as written in the body: a view, never a copy.
+type tok struct {
+	raw  string // the value's bytes; "" when absent
+	kind byte   // one of the t* kinds; tNone when absent
+	esc  bool   // a string that holds a backslash escape
+}
+
+const (
+	tNone = iota
+	tString
+	tNumber
+	tObject
+	tArray
+	tTrue
+	tFalse
+	tNull
+)
+
+func (t tok) isString() bool { return t.kind == tString }
+func (t tok) isObject() bool { return t.kind == tObject }
+func (t tok) isArray() bool  { return t.kind == tArray }
+func (t tok) isBool() bool   { return t.kind == tTrue || t.kind == tFalse }
+func (t tok) exists() bool   { return t.kind != tNone }
+
+// text is a string token's decoded value ("" for any other kind). It allocates only when the
+// string holds escapes.
+func (t tok) text() string {
+	if t.kind != tString || len(t.raw) < 2 {
+		return ""
+	}
+	if !t.esc {
+		return t.raw[1 : len(t.raw)-1]
+	}
+	return gjson.Parse(t.raw).Str
+}
+
+// is reports whether t is a string whose decoded value is lit.
+func (t tok) is(lit string) bool {
+	if t.kind != tString {
+		return false
+	}
+	if !t.esc {
+		return len(t.raw) == len(lit)+2 && t.raw[1:len(t.raw)-1] == lit
+	}
+	return t.text() == lit
+}
+
+// field returns the first member called name of an object token (which has been scanned, so is
+// valid JSON), or an absent tok. Objects here are small (a tool, a tool call, a format).
+func (t tok) field(name string) tok {
+	if t.kind != tObject {
+		return tok{}
+	}
+	for m := openScan(t.raw, 0); m.next(); {
+		v := m.value()
+		if m.keyIs(name) {
+			return v
+		}
+	}
+	return tok{}
+}
+
+// result is t as a gjson.Result, for the few writers shared with the reply side.
+func (t tok) result() gjson.Result {
+	if t.kind == tNone {
+		return gjson.Result{}
+	}
+	return gjson.Parse(t.raw)
+}
+
+func skipWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// stringStops marks, in each byte of the eight-byte little-endian word x, the high bit of a byte
+// that ends or interrupts a plain run of string text: '"', '\\' or a control byte. Borrows can
+// mark bytes above a marked one, so only the lowest mark is exact; that is the one used.
+func stringStops(x uint64) uint64 {
+	q := x ^ (ones * '"')
+	b := x ^ (ones * '\\')
+	return (((q - ones) &^ q) | ((b - ones) &^ b) | ((x - ones*0x20) &^ x)) & highs
+}
+
+func load64(s string, i int) uint64 {
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// scanString checks the string that opens at s[i] ('"') and returns the index just past it and
+// whether it holds escapes.
+func scanString(s string, i int) (end int, esc, ok bool) {
+	j := i + 1
+	for j < len(s) {
+		if j+8 <= len(s) {
+			m := stringStops(load64(s, j))
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+		}
+		switch c := s[j]; {
+		case c == '"':
+			return j + 1, esc, true
+		case c == '\\':
+			esc = true
+			if j+1 >= len(s) {
+				return j, esc, false
+			}
+			switch s[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				if j+6 > len(s) || !isHex(s[j+2]) || !isHex(s[j+3]) || !isHex(s[j+4]) || !isHex(s[j+5]) {
+					return j, esc, false
+				}
+				j += 6
+			default:
+				return j, esc, false
+			}
+		case c < 0x20:
+			return j, esc, false
+		default:
+			j++
+		}
+	}
+	return j, esc, false
+}
+
+func isHex(c byte) bool {
+	return c-'0' < 10 || (c|0x20)-'a' < 6
+}
+
+// scanNumber checks the number that starts at s[i] and returns the index just past it.
+func scanNumber(s string, i int) (int, bool) {
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(s):
+		return i, false
+	case s[i] == '0':
+		i++
+	case s[i]-'1' < 9:
+		i = digits(s, i+1)
+	default:
+		return i, false
+	}
+	if i < len(s) && s[i] == '.' {
+		j := digits(s, i+1)
+		if j == i+1 {
+			return j, false
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := digits(s, i)
+		if j == i {
+			return j, false
+		}
+		i = j
+	}
+	return i, true
+}
+
+func digits(s string, i int) int {
+	for i < len(s) && s[i]-'0' < 10 {
+		i++
+	}
+	return i
+}
+
+// literal checks that lit is written at s[i] and returns the index past it.
+func literal(s string, i int, lit string) (int, bool) {
+	if len(s)-i >= len(lit) && s[i:i+len(lit)] == lit {
+		return i + len(lit), true
+	}
+	return i, false
+}
+
+// scanScalar checks the string, number or literal that starts at s[i].
+func scanScalar(s string, i int) (end int, kind byte, esc, ok bool) {
+	switch s[i] {
+	case '"':
+		end, esc, ok = scanString(s, i)
+		return end, tString, esc, ok
+	case 't':
+		end, ok = literal(s, i, "true")
+		return end, tTrue, false, ok
+	case 'f':
+		end, ok = literal(s, i, "false")
+		return end, tFalse, false, ok
+	case 'n':
+		end, ok = literal(s, i, "null")
+		return end, tNull, false, ok
+	}
+	end, ok = scanNumber(s, i)
+	return end, tNumber, false, ok
+}
+
+// nesting is the stack of open containers while skipping one: a bit per level, set for objects.
+// The first 256 levels live in the struct (on the stack); deeper ones spill to the heap.
+type nesting struct {
+	n     int
+	small [4]uint64
+	more  []uint64
+}
+
+func (st *nesting) word(k int) *uint64 {
+	if w := k >> 6; w < len(st.small) {
+		return &st.small[w]
+	}
+	return &st.more[k>>6-len(st.small)]
+}
+
+func (st *nesting) push(obj bool) {
+	if w := st.n >> 6; w >= len(st.small) && w-len(st.small) == len(st.more) {
+		st.more = append(st.more, 0)
+	}
+	p := st.word(st.n)
+	if obj {
+		*p |= 1 << (st.n & 63)
+	} else {
+		*p &^= 1 << (st.n & 63)
+	}
+	st.n++
+}
+
+func (st *nesting) top() bool {
+	k := st.n - 1
+	return *st.word(k)&(1<<(k&63)) != 0
+}
+
+// scanKey checks the member name at s[i] and the colon after it, and returns the index of the
+// value that follows.
+func scanKey(s string, i int) (int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return i, false
+	}
+	i, _, ok := scanString(s, i)
+	if !ok {
+		return i, false
+	}
+	i = skipWS(s, i)
+	if i >= len(s) || s[i] != ':' {
+		return i, false
+	}
+	i = skipWS(s, i+1)
+	return i, i < len(s)
+}
+
+// scanContainer checks the object or array that opens at s[i] and returns the index just past
+// it. It keeps its own stack rather than recursing, so nesting depth costs a bit per level.
+func scanContainer(s string, i int) (int, bool) {
+	var st nesting
+	var ok bool
+	for {
+		// s[i] starts a value.
+		if c := s[i]; c == '{' || c == '[' {
+			obj := c == '{'
+			st.push(obj)
+			if i = skipWS(s, i+1); i >= len(s) {
+				return i, false
+			}
+			if c := s[i]; (obj && c == '}') || (!obj && c == ']') {
+				st.n--
+				i++
+			} else {
+				if obj {
+					if i, ok = scanKey(s, i); !ok {
+						return i, false
+					}
+				}
+				continue
+			}
+		} else if i, _, _, ok = scanScalar(s, i); !ok {
+			return i, false
+		}
+		// A value ended at i: close containers until one continues with a comma.
+		for {
+			if st.n == 0 {
+				return i, true
+			}
+			if i = skipWS(s, i); i >= len(s) {
+				return i, false
+			}
+			obj := st.top()
+			if c := s[i]; (obj && c == '}') || (!obj && c == ']') {
+				st.n--
+				i++
+				continue
+			} else if c != ',' {
+				return i, false
+			}
+			i = skipWS(s, i+1)
+			if obj {
+				if i, ok = scanKey(s, i); !ok {
+					return i, false
+				}
+			} else if i >= len(s) {
+				return i, false
+			}
+			break
+		}
+	}
+}
+
+// scanValue checks the value that starts at s[i] (i < len(s), no space before it) and returns
+// it as a tok along with the index just past it.
+func scanValue(s string, i int) (tok, int, bool) {
+	if c := s[i]; c == '{' || c == '[' {
+		end, ok := scanContainer(s, i)
+		kind := byte(tArray)
+		if c == '{' {
+			kind = tObject
+		}
+		return tok{raw: s[i:end], kind: kind}, end, ok
+	}
+	end, kind, esc, ok := scanScalar(s, i)
+	if !ok {
+		return tok{}, end, false
+	}
+	return tok{raw: s[i:end], kind: kind, esc: esc}, end, true
+}
+
+// scan steps through the members of an object or the elements of an array, checking the syntax
+// around them. Each step yields the position of a value, which the caller must consume with
+// value, skip or a nested scan (then setting at to its end). Once bad is set, next stops.
+type scan struct {
+	s   string
+	at  int  // the current value's start, and after consuming it, its end
+	n   int  // values yielded so far
+	obj bool // an object: each value has a key
+	bad bool
+	end bool // the closing bracket has been read
+
+	key    string // the member name as written, quotes included (objects)
+	keyEsc bool
+}
+
+// openScan starts a scan over the container at s[i]; a non-container leaves it bad.
+func openScan(s string, i int) scan {
+	sc := scan{s: s, at: i + 1}
+	if i >= len(s) || (s[i] != '{' && s[i] != '[') {
+		sc.bad, sc.at = true, i
+		return sc
+	}
+	sc.obj = s[i] == '{'
+	return sc
+}
+
+// next advances to the next value and reports whether there is one.
+func (sc *scan) next() bool {
+	if sc.bad || sc.end {
+		return false
+	}
+	s := sc.s
+	i := skipWS(s, sc.at)
+	if i >= len(s) {
+		sc.bad = true
+		return false
+	}
+	closer := byte(']')
+	if sc.obj {
+		closer = '}'
+	}
+	if s[i] == closer {
+		sc.at, sc.end = i+1, true
+		return false
+	}
+	if sc.n > 0 {
+		if s[i] != ',' {
+			sc.bad = true
+			return false
+		}
+		i = skipWS(s, i+1)
+	}
+	if sc.obj {
+		if i >= len(s) || s[i] != '"' {
+			sc.bad = true
+			return false
+		}
+		end, esc, ok := scanString(s, i)
+		if !ok {
+			sc.bad = true
+			return false
+		}
+		sc.key, sc.keyEsc = s[i:end], esc
+		i = skipWS(s, end)
+		if i >= len(s) || s[i] != ':' {
+			sc.bad = true
+			return false
+		}
+		i = skipWS(s, i+1)
+	}
+	if i >= len(s) {
+		sc.bad = true
+		return false
+	}
+	sc.at = i
+	sc.n++
+	return true
+}
+
+// value checks and consumes the current value.
+func (sc *scan) value() tok {
+	t, end, ok := scanValue(sc.s, sc.at)
+	sc.at = end
+	if !ok {
+		sc.bad = true
+		return tok{}
+	}
+	return t
+}
+
+// peek is the first byte of the current value.
+func (sc *scan) peek() byte { return sc.s[sc.at] }
+
+// keyIs reports whether the current member's decoded name is name.
+func (sc *scan) keyIs(name string) bool {
+	return tok{raw: sc.key, kind: tString, esc: sc.keyEsc}.is(name)
+}
+
+// keyText is the current member's decoded name.
+func (sc *scan) keyText() string {
+	return tok{raw: sc.key, kind: tString, esc: sc.keyEsc}.text()
+}
+
+// sub starts a nested scan over the current value, which must be a container.
+func (sc *scan) sub() scan { return openScan(sc.s, sc.at) }
+
+// resume continues after a nested scan over the current value.
+func (sc *scan) resume(inner *scan) {
+	sc.at = inner.at
+	if inner.bad || !inner.end {
+		sc.bad = true
+	}
+}
+
+// closed reports whether the scan read its container to the closing bracket.
+func (sc *scan) closed() bool { return !sc.bad && sc.end }
+
+// scanBody opens the top-level object of a request body; any other value leaves it bad.
+func scanBody(s string) scan {
+	i := skipWS(s, 0)
+	if i < len(s) && s[i] != '{' {
+		return scan{s: s, at: i, bad: true}
+	}
+	return openScan(s, i)
+}
+
+// bodyDone reports whether a finished top-level scan read a whole, valid body.
+func bodyDone(sc *scan) bool {
+	return sc.closed() && skipWS(sc.s, sc.at) == len(sc.s)
+}
+
+// validBody reports whether s is one JSON object (for error paths that stop reading early).
+func validBody(s string) bool {
+	i := skipWS(s, 0)
+	if i >= len(s) || s[i] != '{' {
+		return false
+	}
+	end, ok := scanContainer(s, i)
+	return ok && skipWS(s, end) == len(s)
+}
