@@ -229,10 +229,7 @@ func (s *Service) runItem(t task) {
 	pause := s.cfg.Backoff
 	for attempt := 1; ; attempt++ {
 		obj, status, e := s.d.Exec.Execute(r.ctx, m.Owner, string(m.Surface), objID, params, w, created, deadline)
-		if r.ctx.Err() != nil {
-			return
-		}
-		if e == nil {
+		if e == nil { // stored: record it even if the batch was cancelled meanwhile
 			if status == "failed" {
 				e = objectError(obj)
 				r.finishItem(t, itemFailed, e)
@@ -240,6 +237,9 @@ func (s *Service) runItem(t task) {
 			}
 			r.finishItem(t, itemCompleted, nil)
 			return
+		}
+		if r.ctx.Err() != nil {
+			return // cancelled or closing: the item stays pending
 		}
 		if (e.Status >= 500 || e.Status == 429) && attempt < s.cfg.Attempts {
 			s.log.Warn("batch: item attempt failed; will retry", "batch_id", m.ID, "custom_id", t.customID,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -470,3 +471,205 @@ func TestBatchOpenAI(t *testing.T) {
 	})
 }
 
+// simCounts reads the simulator's request and hung counters.
+func simCounts(t testing.TB, sim *proc) (requests, hung int) {
+	t.Helper()
+	resp, err := http.Get(sim.URL + "/sim/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct{ Requests, Hung int }
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Requests, st.Hung
+}
+
+// TestBatchThousand: a 1,000-item batch in each shape completes with every custom_id exactly once.
+func TestBatchThousand(t *testing.T) {
+	const n = 1000
+	s := newStack(t)
+
+	t.Run("sail", func(t *testing.T) {
+		before := simStats(t, s.sim)
+		res := do(t, "POST", s.serve.URL+"/v1/batches", sailBody("/v1/responses", "", n, respItem("thousand")))
+		if res.Status != 200 {
+			t.Fatalf("%d %s", res.Status, res.Body)
+		}
+		done := waitSailBatch(t, s.serve.URL, jsonField(t, res.Body, "id"), 60*time.Second)
+		if len(done.RequestStatus) != n {
+			t.Fatalf("request_status holds %d items", len(done.RequestStatus))
+		}
+		for i := 0; i < n; i++ {
+			if st := done.RequestStatus["item-"+strconv.Itoa(i)].Status; st != "COMPLETED" {
+				t.Fatalf("item-%d: %q", i, st)
+			}
+		}
+		if ran := simStats(t, s.sim) - before; ran != n {
+			t.Fatalf("the engine ran %d requests for %d items", ran, n)
+		}
+	})
+
+	t.Run("openai", func(t *testing.T) {
+		before := simStats(t, s.sim)
+		f := uploadJSONL(t, s.client, jsonl(n, "/v1/chat/completions", chatLine("thousand")))
+		b, err := s.client.Batches.New(context.Background(), openai.BatchNewParams{
+			InputFileID: f.ID, Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions,
+			CompletionWindow: openai.BatchNewParamsCompletionWindow24h,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := waitOpenAIBatch(t, s.client, b.ID, 60*time.Second)
+		if done.Status != openai.BatchStatusCompleted || done.RequestCounts.Completed != n || done.ErrorFileID != "" {
+			t.Fatalf("%s", done.RawJSON())
+		}
+		seen := map[string]bool{}
+		for _, l := range fileLines(t, s.client, done.OutputFileID) {
+			if seen[l.CustomID] || l.Response == nil || l.Response.StatusCode != 200 {
+				t.Fatalf("line for %s: duplicate or failed", l.CustomID)
+			}
+			seen[l.CustomID] = true
+		}
+		for i := 0; i < n; i++ {
+			if !seen["req-"+strconv.Itoa(i)] {
+				t.Fatalf("req-%d missing from the output (%d lines)", i, len(seen))
+			}
+		}
+		if ran := simStats(t, s.sim) - before; ran != n {
+			t.Fatalf("the engine ran %d requests for %d items", ran, n)
+		}
+	})
+}
+
+// TestBatchCancel cancels an OpenAI-shape batch mid-run: its first items have completed, the
+// next hang in the engine, the rest wait. Cancel answers "cancelling", the batch ends
+// "cancelled", completed items keep their output and the others are in the error file.
+func TestBatchCancel(t *testing.T) {
+	const n, quick = 300, 10
+	s := newStack(t)
+	ctx := context.Background()
+	f := uploadJSONL(t, s.client, jsonl(n, "/v1/chat/completions", func(i int) string {
+		if i < quick {
+			return chatLine("quick")(i)
+		}
+		return chatLine("[sim:hang]")(i)
+	}))
+	b, err := s.client.Batches.New(ctx, openai.BatchNewParams{
+		InputFileID: f.ID, Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions,
+		CompletionWindow: openai.BatchNewParamsCompletionWindow24h,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := s.client.Batches.Get(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, hung := simCounts(t, s.sim); got.RequestCounts.Completed == quick && hung > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the batch never reached mid-run: %s", got.RawJSON())
+		}
+		time.Sleep(20 * time.Millisecond) // a client's polling interval
+	}
+	c, err := s.client.Batches.Cancel(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != openai.BatchStatusCancelling || c.CancellingAt == 0 {
+		t.Fatalf("cancel answered %s", c.RawJSON())
+	}
+	done := waitOpenAIBatch(t, s.client, b.ID, 30*time.Second)
+	if done.Status != openai.BatchStatusCancelled || done.CancelledAt == 0 || done.RequestCounts.Completed != quick {
+		t.Fatalf("after cancel: %s", done.RawJSON())
+	}
+	if sent := simStats(t, s.sim); sent >= n {
+		t.Fatalf("every item reached the engine (%d): nothing was left to cancel", sent)
+	}
+	out := fileLines(t, s.client, done.OutputFileID)
+	errs := fileLines(t, s.client, done.ErrorFileID)
+	if len(out) != quick || len(errs) != n-quick {
+		t.Fatalf("%d output and %d error lines", len(out), len(errs))
+	}
+	for _, l := range errs {
+		if l.Error == nil || l.Error.Code != "batch_cancelled" {
+			t.Fatalf("error line for %s: %+v", l.CustomID, l)
+		}
+	}
+	if _, err := s.client.Batches.Cancel(ctx, b.ID); err != nil {
+		t.Fatalf("cancelling a cancelled batch again: %v", err)
+	}
+}
+
+// TestBatchSurvivesSIGKILL kills sailshim while items of both shapes are in flight, restarts it
+// on the same data directory and checks both batches complete with every item exactly once:
+// the engine may see again only the items that were unfinished at the kill.
+func TestBatchSurvivesSIGKILL(t *testing.T) {
+	const n = 150
+	sim := startSim(t, "--ttft", "100ms", "--max-concurrency", "8")
+	dir := t.TempDir()
+	serve := startServe(t, []string{sim.URL}, "--data-dir", dir, "--refresh-every", "100ms")
+	client := newClient(serve)
+	ctx := context.Background()
+
+	res := do(t, "POST", serve.URL+"/v1/batches", sailBody("/v1/responses", "", n, respItem("durable")))
+	sailID := jsonField(t, res.Body, "id")
+	f := uploadJSONL(t, client, jsonl(n, "/v1/chat/completions", chatLine("durable")))
+	ob, err := client.Batches.New(ctx, openai.BatchNewParams{
+		InputFileID: f.ID, Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions,
+		CompletionWindow: openai.BatchNewParamsCompletionWindow24h,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitSim(t, sim, "a third of the items sent", func(_, _, requests int) bool { return requests >= 2*n/3 })
+	finished := 0
+	for _, st := range decodeSail(t, do(t, "GET", serve.URL+"/v1/batches/"+sailID, "").Body).RequestStatus {
+		if st.Status == "COMPLETED" {
+			finished++
+		}
+	}
+	got, err := client.Batches.Get(ctx, ob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished += int(got.RequestCounts.Completed)
+	serve.Kill()
+	sentBeforeKill := simStats(t, sim)
+	if finished >= 2*n {
+		t.Fatal("the batches finished before the kill; nothing was in flight")
+	}
+
+	serve2 := startServe(t, []string{sim.URL}, "--data-dir", dir, "--refresh-every", "100ms")
+	client2 := newClient(serve2)
+	sb := waitSailBatch(t, serve2.URL, sailID, 60*time.Second)
+	for i := 0; i < n; i++ {
+		if st := sb.RequestStatus["item-"+strconv.Itoa(i)].Status; st != "COMPLETED" {
+			t.Fatalf("sail item-%d after restart: %q", i, st)
+		}
+	}
+	done := waitOpenAIBatch(t, client2, ob.ID, 60*time.Second)
+	lines := fileLines(t, client2, done.OutputFileID)
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if seen[l.CustomID] {
+			t.Fatalf("%s twice in the output", l.CustomID)
+		}
+		seen[l.CustomID] = true
+	}
+	if done.Status != openai.BatchStatusCompleted || len(seen) != n || done.RequestCounts.Completed != n {
+		t.Fatalf("openai batch after restart: %d lines, %s", len(lines), done.RawJSON())
+	}
+	total := simStats(t, sim)
+	rerun := total - 2*n
+	if inflight := sentBeforeKill - finished; rerun > inflight {
+		t.Fatalf("%d items ran twice, but at most %d were unfinished in flight at the kill (%d sent, %d finished)",
+			rerun, inflight, sentBeforeKill, finished)
+	}
+	t.Logf("sent before kill %d, finished before kill ≥ %d, engine requests in all %d (%d re-run)", sentBeforeKill, finished, total, rerun)
+}
