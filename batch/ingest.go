@@ -378,7 +378,8 @@ func (s *Service) commit(in *ingest, m *meta) *apierr.Error {
 	}
 	s.m.batches.WithLabelValues(shapeName(m.Shape)).Inc()
 	if !m.terminal() {
-		s.launch(m, false)
+		c := *m // the run owns its copy; the caller still renders m
+		s.launch(&c, false)
 	}
 	return nil
 }

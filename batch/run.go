@@ -30,6 +30,7 @@ type run struct {
 	ctx       context.Context // ends on cancel or Close
 	cancel    context.CancelFunc
 	recovered bool // resumed after a restart: an item may have finished without its state saying so
+	done      chan struct{} // closed when drive returns (the batch finished, or the service closed)
 
 	mu      sync.Mutex
 	m       *meta
@@ -43,7 +44,8 @@ type run struct {
 // launch starts running m (newly committed, or unfinished at start-up).
 func (s *Service) launch(m *meta, recovered bool) {
 	ctx, cancel := context.WithCancel(s.ctx)
-	r := &run{s: s, owner: m.Owner, ctx: ctx, cancel: cancel, recovered: recovered, m: m, running: make(map[uint32]struct{})}
+	r := &run{s: s, owner: m.Owner, ctx: ctx, cancel: cancel, recovered: recovered, m: m,
+		running: make(map[uint32]struct{}), done: make(chan struct{})}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -98,11 +100,15 @@ func (r *run) drive() {
 		delete(s.runs, r.m.ID)
 		s.mu.Unlock()
 		r.cancel()
+		close(r.done)
 	}()
 	if r.recovered {
 		r.count()
 	}
-	if r.m.Status != statusFinalizing {
+	r.mu.Lock()
+	finalizing := r.m.Status == statusFinalizing
+	r.mu.Unlock()
+	if !finalizing {
 		if !r.stopping.Load() {
 			r.dispatch()
 		}
