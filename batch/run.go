@@ -29,7 +29,7 @@ type run struct {
 	owner     string
 	ctx       context.Context // ends on cancel or Close
 	cancel    context.CancelFunc
-	recovered bool // resumed after a restart: an item may have finished without its state saying so
+	recovered bool          // resumed after a restart: an item may have finished without its state saying so
 	done      chan struct{} // closed when drive returns (the batch finished, or the service closed)
 
 	mu      sync.Mutex
