@@ -70,6 +70,14 @@ func (r *Report) WritePlot(w io.Writer) error {
 		r.drawPanel(bw, p, data[i], x, endS)
 	}
 	axisY := plotTop + 3*panelH + 2*panelGap // the bottom edge of the last chart
+	// Ticks under the latency chart where the load generator itself ran late (a starved machine).
+	for _, at := range r.LateAt {
+		fmt.Fprintf(bw, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#8e44ad" stroke-width="1.5"/>`+"\n",
+			x(at.Seconds()), x(at.Seconds()), axisY-8, axisY)
+	}
+	if len(r.LateAt) > 0 {
+		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" fill="#8e44ad">| purple ticks: load generator more than 50 ms late (machine busy)</text>`+"\n", plotLeft+4, axisY-12)
+	}
 	step := niceStep(endS, 12)
 	for s := 0.0; s <= endS+1e-9; s += step {
 		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#333">%g</text>`+"\n", x(s), axisY+16, s)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -105,6 +106,17 @@ type Report struct {
 
 	EngineCompleted, EngineTokens int64   // requests and completion tokens the engine served
 	EngineSlotSeconds             float64 // ∫ running dt over the engine's life
+
+	// Cores each process kept busy (CPU seconds per second) during the baseline and while the
+	// backlog existed; NaN where /proc is not available.
+	ServeCores, SimCores [2]float64
+	// Arrivals the load generator sent more than 50 ms late, during the baseline and while the
+	// backlog existed, and the worst lag: a starved generator (a busy machine) makes latency
+	// figures around those times suspect.
+	LateBaseline, LateBacklog int
+	MaxLag                    time.Duration
+	LateAt                    []time.Duration // when those late arrivals were sent
+	LoadAvg                   string          // /proc/loadavg at the end of the run
 }
 
 func (r *run) report() *Report {
@@ -121,6 +133,22 @@ func (r *run) report() *Report {
 	}
 	if r.asapErr != nil {
 		rep.FirstAsapError = r.asapErr.Error()
+	}
+	rep.ServeCores, rep.SimCores = r.cores()
+	for _, l := range r.late {
+		rep.MaxLag = max(rep.MaxLag, l.Lag)
+		rep.LateAt = append(rep.LateAt, l.At)
+		switch {
+		case l.At >= m.BaselineStart && l.At < m.MixedStart:
+			rep.LateBaseline++
+		case l.At >= m.MixedStart && (m.Drained == 0 || l.At < m.Drained):
+			rep.LateBacklog++
+		}
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			rep.LoadAvg = strings.Join(f[:3], " ")
+		}
 	}
 	if m.MixedStart > 0 {
 		drained := m.Drained
@@ -140,6 +168,22 @@ func (r *run) report() *Report {
 	}
 	rep.UtilBaseline = meanUtil(r.samples, func(s Sample) bool { return s.T >= m.BaselineStart && s.T < m.MixedStart })
 	return rep
+}
+
+// cores turns the CPU readings into cores used per phase.
+func (r *run) cores() (serve, sim [2]float64) {
+	m := r.marks
+	spans := [2]time.Duration{m.MixedStart - m.BaselineStart, m.Drained - m.MixedStart}
+	for ph := range 2 {
+		serve[ph], sim[ph] = math.NaN(), math.NaN()
+		from, to := r.cpu[ph], r.cpu[ph+1]
+		if spans[ph] <= 0 || from[0] == 0 || to[0] == 0 {
+			continue
+		}
+		serve[ph] = (to[0] - from[0]).Seconds() / spans[ph].Seconds()
+		sim[ph] = (to[1] - from[1]).Seconds() / spans[ph].Seconds()
+	}
+	return serve, sim
 }
 
 func meanUtil(ss []Sample, keep func(Sample) bool) float64 {
@@ -236,6 +280,9 @@ func (r *Report) WriteText(w io.Writer) {
 		r.EngineTokens, r.EngineSlotSeconds, r.EngineSlotSeconds/max(float64(r.EngineCompleted), 1))
 	fmt.Fprintf(tw, "misses\t%s\n", mapText(r.Misses))
 	fmt.Fprintf(tw, "dispatched\t%s\n", mapText(r.Dispatched))
+	fmt.Fprintf(tw, "cpu\tserve %s cores, sim %s (baseline); serve %s, sim %s (while backlog exists)\n",
+		cores(r.ServeCores[0]), cores(r.SimCores[0]), cores(r.ServeCores[1]), cores(r.SimCores[1]))
+	fmt.Fprintf(tw, "generator\t%s\n", r.lagText())
 	if r.FirstAsapError != "" {
 		fmt.Fprintf(tw, "first asap error\t%s\n", r.FirstAsapError)
 	}
@@ -278,6 +325,25 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "| 24h requests | %s |\n", r.Backlog)
 	fmt.Fprintf(w, "| 15m requests | %s |\n", r.Stream)
 	fmt.Fprintf(w, "| dispatches (window/reason) | %s |\n", mapText(r.Dispatched))
+	fmt.Fprintf(w, "| CPU, baseline: serve / sim | %s / %s cores |\n", cores(r.ServeCores[0]), cores(r.SimCores[0]))
+	fmt.Fprintf(w, "| CPU, while backlog exists: serve / sim | %s / %s cores |\n", cores(r.ServeCores[1]), cores(r.SimCores[1]))
+	fmt.Fprintf(w, "| load generator | %s |\n", r.lagText())
+}
+
+func (r *Report) lagText() string {
+	s := fmt.Sprintf("%d arrivals sent > 50 ms late in the baseline, %d while backlog exists (worst %s)",
+		r.LateBaseline, r.LateBacklog, ms(r.MaxLag))
+	if r.LoadAvg != "" {
+		s += "; load average at the end " + r.LoadAvg
+	}
+	return s
+}
+
+func cores(f float64) string {
+	if math.IsNaN(f) {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", f)
 }
 
 func (o Outcome) String() string {

@@ -53,8 +53,11 @@ type run struct {
 	samples    []Sample
 	marks      Marks
 	scrapeErrs int
-	final      serveMetrics // scraped after every background request finished
-	engine     simStats     // the engine's totals at the end
+	late       []lateEvent         // arrivals sent more than lateArrival after their time
+	procs      [2]*proc            // serve, sim
+	cpu        [3][2]time.Duration // CPU time of serve and sim at the start of the baseline, the mixed phase, the drain's end
+	final      serveMetrics        // scraped after every background request finished
+	engine     simStats            // the engine's totals at the end
 
 	inflight sync.WaitGroup // asap and stream requests in flight
 }
@@ -102,6 +105,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.procs = [2]*proc{srv, sim}
 	defer sim.stop()
 	defer srv.stop()
 	r.api = newClient(srv.addr, 4096)
@@ -199,13 +203,19 @@ func (r *run) drive(ctx context.Context) error {
 	r.progress("asap at %.1f req/s (%.0f%% of %.1f req/s capacity); warm-up %s, baseline %s",
 		r.rates.Asap, 100*c.AsapLoad, r.rates.Capacity, c.Warmup, c.Baseline)
 
-	r.setMark(func(m *Marks) { m.BaselineStart = c.Warmup })
-	if err := pause(ctx, c.Warmup+c.Baseline); err != nil {
+	err := pause(ctx, c.Warmup)
+	r.setMark(func(m *Marks) { m.BaselineStart = r.since() })
+	r.readCPU(phaseBaseline)
+	if err == nil {
+		err = pause(ctx, c.Baseline)
+	}
+	if err != nil {
 		stopTraffic()
 		loops.Wait()
 		return err
 	}
 	r.setMark(func(m *Marks) { m.MixedStart = r.since() })
+	r.readCPU(phaseMixed)
 	r.progress("mixed phase: %d × 24h backlog, 15m at %.1f req/s; model predicts drain in %s",
 		c.Backlog, r.rates.Stream, r.rates.PredictedDrain.Round(time.Second))
 	if r.rates.Stream > 0 {
@@ -215,7 +225,8 @@ func (r *run) drive(ctx context.Context) error {
 	submitted := make(chan struct{})
 	go func() { defer close(submitted); r.submitBacklog(trafficCtx) }()
 
-	err := r.awaitDrain(ctx, submitted)
+	err = r.awaitDrain(ctx, submitted)
+	r.readCPU(phaseDrained)
 	if err == nil {
 		r.progress("backlog drained; tail %s", c.Tail)
 		err = pause(ctx, c.Tail)
@@ -259,10 +270,21 @@ func (r *run) arrivals(ctx context.Context, rate float64, seed int64, send func(
 		if err := pause(ctx, time.Until(next)); err != nil {
 			return
 		}
+		if lag := time.Since(next); lag > lateArrival {
+			r.mu.Lock()
+			r.late = append(r.late, lateEvent{At: r.since(), Lag: lag})
+			r.mu.Unlock()
+		}
 		r.inflight.Add(1)
 		go func() { defer r.inflight.Done(); send(n) }()
 	}
 }
+
+// lateArrival is how late an arrival may be sent before the run counts the load generator as
+// starved of CPU, which makes the latencies around it suspect.
+const lateArrival = 50 * time.Millisecond
+
+type lateEvent struct{ At, Lag time.Duration }
 
 func (r *run) sendAsap(n int) {
 	at := r.since()
@@ -465,4 +487,28 @@ func (r *run) sample(ctx context.Context) {
 		r.samples = append(r.samples, s)
 		r.mu.Unlock()
 	}
+}
+
+// The points at which the processes' CPU time is read.
+const (
+	phaseBaseline = iota
+	phaseMixed
+	phaseDrained
+)
+
+func (r *run) readCPU(phase int) {
+	var got [2]time.Duration
+	for i, p := range r.procs {
+		if p == nil {
+			return
+		}
+		t, ok := p.cpuTime()
+		if !ok {
+			return
+		}
+		got[i] = t
+	}
+	r.mu.Lock()
+	r.cpu[phase] = got
+	r.mu.Unlock()
 }
