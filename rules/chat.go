@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"github.com/tidwall/gjson"
-
 	"sailshim/apierr"
 )
 
@@ -120,7 +118,7 @@ const (
 	cmTool      = 1<<cmRole | 1<<cmContent | 1<<cmToolCallID
 )
 
-func (w *walker) chatMessages(v gjson.Result) *apierr.Error {
+func (w *walker) chatMessages(v val) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType("messages", "an array of messages")
 	}
@@ -137,7 +135,7 @@ func (w *walker) chatMessages(v gjson.Result) *apierr.Error {
 	return nil
 }
 
-func (w *walker) chatMessage(p at, v gjson.Result) *apierr.Error {
+func (w *walker) chatMessage(p at, v val) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
@@ -148,7 +146,7 @@ func (w *walker) chatMessage(p at, v gjson.Result) *apierr.Error {
 	if !f.given(cmRole) {
 		return apierr.Missing(p.dot("role").String())
 	}
-	r, err := w.v.enums.chatRoles.pick(p.dot("role"), p.dot("role"), f.val[cmRole])
+	r, err := w.v.enums.chatRoles.pick(p.dot("role"), p.dot("role"), f.val(cmRole))
 	if err != nil {
 		return err
 	}
@@ -163,7 +161,7 @@ func (w *walker) chatMessage(p at, v gjson.Result) *apierr.Error {
 	if err := f.only(p, allowed, chatMessageFields); err != nil {
 		return err
 	}
-	calls := f.given(cmFunctionCall) || (f.given(cmToolCalls) && isArray(f.val[cmToolCalls]) && !isEmpty(f.val[cmToolCalls]))
+	calls := f.given(cmFunctionCall) || (f.given(cmToolCalls) && isArray(f.val(cmToolCalls)) && !isEmpty(f.val(cmToolCalls)))
 	switch {
 	case role == "assistant" && !calls && !f.given(cmContent):
 		return apierr.Missing(p.dot("content").String())
@@ -171,7 +169,7 @@ func (w *walker) chatMessage(p at, v gjson.Result) *apierr.Error {
 		return apierr.Missing(p.dot("content").String())
 	}
 	if f.has(cmContent) {
-		if err := w.chatContent(p.dot("content"), role, f.val[cmContent]); err != nil {
+		if err := w.chatContent(p.dot("content"), role, f.val(cmContent)); err != nil {
 			return err
 		}
 	}
@@ -193,12 +191,12 @@ func (w *walker) chatMessage(p at, v gjson.Result) *apierr.Error {
 			return err
 		}
 		if f.given(cmToolCalls) {
-			if err := w.chatToolCalls(p.dot("tool_calls"), f.val[cmToolCalls]); err != nil {
+			if err := w.chatToolCalls(p.dot("tool_calls"), f.val(cmToolCalls)); err != nil {
 				return err
 			}
 		}
 		if f.given(cmFunctionCall) {
-			return w.nameAnd(p.dot("function_call"), f.val[cmFunctionCall], "arguments")
+			return w.nameAnd(p.dot("function_call"), f.val(cmFunctionCall), "arguments")
 		}
 	}
 	return nil
@@ -214,7 +212,7 @@ const (
 	cpCache
 )
 
-func (w *walker) chatContent(p at, role string, v gjson.Result) *apierr.Error {
+func (w *walker) chatContent(p at, role string, v val) *apierr.Error {
 	switch {
 	case isString(v):
 		return nil
@@ -237,7 +235,7 @@ func (w *walker) chatContent(p at, role string, v gjson.Result) *apierr.Error {
 		if !f.given(cpType) {
 			return apierr.Missing(pj.dot("type").String())
 		}
-		r, err := w.v.enums.chatParts.pick(pj.dot("type"), pj.dot("type"), f.val[cpType])
+		r, err := w.v.enums.chatParts.pick(pj.dot("type"), pj.dot("type"), f.val(cpType))
 		if err != nil {
 			return err
 		}
@@ -277,7 +275,7 @@ const (
 	ccCustom
 )
 
-func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
+func (w *walker) chatToolCalls(p at, v val) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType(p.String(), "an array of tool calls")
 	}
@@ -296,7 +294,7 @@ func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 		if !f.given(ccType) {
 			return apierr.Missing(pj.dot("type").String())
 		}
-		r, err := w.v.enums.chatCalls.pick(pj.dot("type"), pj.dot("type"), f.val[ccType])
+		r, err := w.v.enums.chatCalls.pick(pj.dot("type"), pj.dot("type"), f.val(ccType))
 		if err != nil {
 			return err
 		}
@@ -307,7 +305,7 @@ func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 			if !f.given(ccFunction) {
 				return apierr.Missing(pj.dot("function").String())
 			}
-			if err := w.nameAnd(pj.dot("function"), f.val[ccFunction], "arguments"); err != nil {
+			if err := w.nameAnd(pj.dot("function"), f.val(ccFunction), "arguments"); err != nil {
 				return err
 			}
 			continue
@@ -318,7 +316,7 @@ func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 		if !f.given(ccCustom) {
 			return apierr.Missing(pj.dot("custom").String())
 		}
-		if err := w.nameAnd(pj.dot("custom"), f.val[ccCustom], "input"); err != nil {
+		if err := w.nameAnd(pj.dot("custom"), f.val(ccCustom), "input"); err != nil {
 			return err
 		}
 	}
@@ -327,7 +325,7 @@ func (w *walker) chatToolCalls(p at, v gjson.Result) *apierr.Error {
 
 // nameAnd checks an object holding exactly a string "name" and the string member other
 // (a function call's arguments, a custom call's input).
-func (w *walker) nameAnd(p at, v gjson.Result, other string) *apierr.Error {
+func (w *walker) nameAnd(p at, v val, other string) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
@@ -352,7 +350,7 @@ var (
 	chatCustomFields   = []string{"name", "description", "format"}
 )
 
-func (w *walker) chatTools(v gjson.Result) *apierr.Error {
+func (w *walker) chatTools(v val) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}
@@ -371,7 +369,7 @@ func (w *walker) chatTools(v gjson.Result) *apierr.Error {
 		if !f.given(0) {
 			return apierr.Missing(pj.dot("type").String())
 		}
-		r, err := w.v.enums.chatTools.pick(pj.dot("type"), pj.dot("type"), f.val[0])
+		r, err := w.v.enums.chatTools.pick(pj.dot("type"), pj.dot("type"), f.val(0))
 		if err != nil {
 			return err
 		}
@@ -385,7 +383,7 @@ func (w *walker) chatTools(v gjson.Result) *apierr.Error {
 		if !f.given(b) {
 			return apierr.Missing(pj.dot(r.key).String())
 		}
-		if err := w.toolDef(pj.dot(r.key), f.val[b], names); err != nil {
+		if err := w.toolDef(pj.dot(r.key), f.val(b), names); err != nil {
 			return err
 		}
 	}
@@ -394,7 +392,7 @@ func (w *walker) chatTools(v gjson.Result) *apierr.Error {
 
 // toolDef checks a tool definition whose members are names: name (required), description, and
 // then parameters+strict (function) or format (custom).
-func (w *walker) toolDef(p at, v gjson.Result, names []string) *apierr.Error {
+func (w *walker) toolDef(p at, v val, names []string) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
@@ -412,7 +410,7 @@ func (w *walker) toolDef(p at, v gjson.Result, names []string) *apierr.Error {
 		return err
 	}
 	if names[2] == "format" {
-		return w.customFormat(p.dot("format"), f.val[2])
+		return w.customFormat(p.dot("format"), f.val(2))
 	}
 	if err := optObject(&f, 2, p, "parameters"); err != nil {
 		return err
@@ -422,15 +420,15 @@ func (w *walker) toolDef(p at, v gjson.Result, names []string) *apierr.Error {
 
 // customFormat checks a custom tool's input format: absent, null, or an object whose type is
 // "text" or "grammar". The grammar itself is the engine's to judge.
-func (w *walker) customFormat(p at, v gjson.Result) *apierr.Error {
-	if !v.Exists() || isNull(v) {
+func (w *walker) customFormat(p at, v val) *apierr.Error {
+	if !exists(v) || isNull(v) {
 		return nil
 	}
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
-	t := gjson.Get(v.Raw, "type")
-	if !t.Exists() {
+	t := w.member(v, "type")
+	if !exists(t) {
 		return apierr.Missing(p.dot("type").String())
 	}
 	return oneOf(p.dot("type"), t, []string{"text", "grammar"}, nil)
@@ -439,7 +437,7 @@ func (w *walker) customFormat(p at, v gjson.Result) *apierr.Error {
 // Members of an object tool_choice.
 var chatChoiceFields = []string{"type", "function", "custom"}
 
-func (w *walker) chatToolChoice(v gjson.Result) *apierr.Error {
+func (w *walker) chatToolChoice(v val) *apierr.Error {
 	p := root("tool_choice")
 	switch {
 	case isNull(v):
@@ -457,7 +455,7 @@ func (w *walker) chatToolChoice(v gjson.Result) *apierr.Error {
 	if !f.given(0) {
 		return apierr.Missing("tool_choice.type")
 	}
-	r, err := w.v.enums.chatChoices.pick(p.dot("type"), p.dot("type"), f.val[0])
+	r, err := w.v.enums.chatChoices.pick(p.dot("type"), p.dot("type"), f.val(0))
 	if err != nil {
 		return err
 	}
@@ -473,11 +471,11 @@ func (w *walker) chatToolChoice(v gjson.Result) *apierr.Error {
 	}
 	names := [1]string{"name"}
 	pb := p.dot(r.key)
-	if !isObject(f.val[b]) {
+	if !isObject(f.val(b)) {
 		return apierr.WrongType(pb.String(), "an object")
 	}
 	var g fields
-	if err := g.collect(w, pb, f.val[b], names[:]); err != nil {
+	if err := g.collect(w, pb, f.val(b), names[:]); err != nil {
 		return err
 	}
 	if err := g.only(pb, 1, names[:]); err != nil {
@@ -492,7 +490,7 @@ var (
 	jsonSchemaFields = []string{"name", "schema", "description", "strict"}
 )
 
-func (w *walker) responseFormat(v gjson.Result) *apierr.Error {
+func (w *walker) responseFormat(v val) *apierr.Error {
 	p := root("response_format")
 	if isNull(v) {
 		return nil
@@ -507,7 +505,7 @@ func (w *walker) responseFormat(v gjson.Result) *apierr.Error {
 	if !f.given(0) {
 		return apierr.Missing("response_format.type")
 	}
-	r, err := w.v.enums.chatFormats.pick(p.dot("type"), p.dot("type"), f.val[0])
+	r, err := w.v.enums.chatFormats.pick(p.dot("type"), p.dot("type"), f.val(0))
 	if err != nil {
 		return err
 	}
@@ -517,12 +515,12 @@ func (w *walker) responseFormat(v gjson.Result) *apierr.Error {
 	if !f.given(1) {
 		return apierr.Missing("response_format.json_schema")
 	}
-	return w.jsonSchema(p.dot("json_schema"), f.val[1])
+	return w.jsonSchema(p.dot("json_schema"), f.val(1))
 }
 
 // jsonSchema checks a structured-output definition: name and schema required, description and
 // strict optional.
-func (w *walker) jsonSchema(p at, v gjson.Result) *apierr.Error {
+func (w *walker) jsonSchema(p at, v val) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
@@ -544,7 +542,7 @@ func schemaMembers(f *fields, p at) *apierr.Error {
 	if !f.given(1) {
 		return apierr.Missing(p.dot("schema").String())
 	}
-	if !isObject(f.val[1]) {
+	if !isObject(f.val(1)) {
 		return apierr.WrongType(p.dot("schema").String(), "an object (a JSON Schema)")
 	}
 	if err := optString(f, 2, p, "description"); err != nil {
@@ -553,7 +551,7 @@ func schemaMembers(f *fields, p at) *apierr.Error {
 	return optBool(f, 3, p, "strict")
 }
 
-func (w *walker) modalities(r *rule, v gjson.Result) *apierr.Error {
+func (w *walker) modalities(r *rule, v val) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/tidwall/gjson"
-
 	"sailshim/apierr"
 )
 
@@ -14,83 +12,83 @@ import (
 type walker struct {
 	v   *Validator
 	out *Request
-	lay *layout
+	t   *tape
 }
 
-// field checks the present value val of the top-level field r.
-func (w *walker) field(r *rule, val gjson.Result) *apierr.Error {
+// field checks the present value v of the top-level field r.
+func (w *walker) field(r *rule, v val) *apierr.Error {
 	p := root(r.key)
 	switch r.kind {
 	case kNeutral:
 		for _, lit := range r.allow {
-			if matches(val, lit) {
+			if matches(v, lit) {
 				return nil
 			}
 		}
 		// "stream": "yes" is a type error, not a request for streaming. Only booleans and numbers
 		// are checked: fields such as stop take several shapes.
-		if want := scalarType(r.allow); want != "" && typeName(val) != want {
+		if want := scalarType(r.allow); want != "" && typeName(v) != want {
 			return apierr.WrongType(r.key, want)
 		}
 		return apierr.Unsupported(r.key, "%s", r.Text)
 	case kModel:
-		if !isString(val) {
+		if !isString(v) {
 			return apierr.WrongType(r.key, "a string")
 		}
-		if val.Str == "" {
+		if len(v.Raw) == 2 {
 			return apierr.BadValue(r.key, "'%s' must not be empty; name one of the served models.", r.key)
 		}
-		w.out.Model = owned(val)
+		w.out.Model = owned(v)
 		return nil
 	case kString:
-		return wantString(p, val)
+		return wantString(p, v)
 	case kBool:
-		if !isNull(val) && !isBool(val) {
+		if !isNull(v) && !isBool(v) {
 			return apierr.WrongType(r.key, "a boolean")
 		}
 		return nil
 	case kNumber:
-		return number(p, val, r.min, r.max)
+		return number(p, v, r.min, r.max)
 	case kMaxTokens:
-		return w.maxTokens(r.key, val)
+		return w.maxTokens(r.key, v)
 	case kEnum:
-		return oneOf(p, val, r.allow, r.deny)
+		return oneOf(p, v, r.allow, r.deny)
 	case kMetadata:
-		return w.metadata(val)
+		return w.metadata(v)
 	case kBackground:
-		if !isNull(val) && !isBool(val) {
+		if !isNull(v) && !isBool(v) {
 			return apierr.WrongType(r.key, "a boolean")
 		}
-		w.out.Background = val.Type == gjson.True
+		w.out.Background = v.kind == jTrue
 		return nil
 	case kModalities:
-		return w.modalities(r, val)
+		return w.modalities(r, v)
 	case kInclude:
-		return w.include(val)
+		return w.include(v)
 	case kThinking:
-		return w.thinking(r, val)
+		return w.thinking(r, v)
 	case kChatMessages:
-		return w.chatMessages(val)
+		return w.chatMessages(v)
 	case kChatTools:
-		return w.chatTools(val)
+		return w.chatTools(v)
 	case kChatToolChoice:
-		return w.chatToolChoice(val)
+		return w.chatToolChoice(v)
 	case kResponseFormat:
-		return w.responseFormat(val)
+		return w.responseFormat(v)
 	case kInput:
-		return w.input(val)
+		return w.input(v)
 	case kRespTools:
-		return w.respTools(val)
+		return w.respTools(v)
 	case kRespToolChoice:
-		return w.respToolChoice(val)
+		return w.respToolChoice(v)
 	case kText:
-		return w.respText(val)
+		return w.respText(v)
 	case kReasoning:
-		return w.reasoning(val)
+		return w.reasoning(v)
 	case kMsgMessages:
-		return w.msgMessages(val)
+		return w.msgMessages(v)
 	case kOutputConfig:
-		return w.outputConfig(val)
+		return w.outputConfig(v)
 	}
 	return nil
 }
@@ -109,7 +107,7 @@ func scalarType(allow []string) string {
 }
 
 // wantString accepts a string or null.
-func wantString(p at, v gjson.Result) *apierr.Error {
+func wantString(p at, v val) *apierr.Error {
 	if !isNull(v) && !isString(v) {
 		return apierr.WrongType(p.String(), "a string")
 	}
@@ -121,7 +119,7 @@ func requireString(f *fields, b int, p at, name string) *apierr.Error {
 	if !f.given(b) {
 		return apierr.Missing(p.dot(name).String())
 	}
-	if !isString(f.val[b]) {
+	if !isString(f.val(b)) {
 		return apierr.WrongType(p.dot(name).String(), "a string")
 	}
 	return nil
@@ -130,14 +128,14 @@ func requireString(f *fields, b int, p at, name string) *apierr.Error {
 // optString accepts an absent, null or string member of a nested object.
 func optString(f *fields, b int, p at, name string) *apierr.Error {
 	if f.has(b) {
-		return wantString(p.dot(name), f.val[b])
+		return wantString(p.dot(name), f.val(b))
 	}
 	return nil
 }
 
 // optBool accepts an absent, null or boolean member of a nested object.
 func optBool(f *fields, b int, p at, name string) *apierr.Error {
-	if f.given(b) && !isBool(f.val[b]) {
+	if f.given(b) && !isBool(f.val(b)) {
 		return apierr.WrongType(p.dot(name).String(), "a boolean")
 	}
 	return nil
@@ -145,7 +143,7 @@ func optBool(f *fields, b int, p at, name string) *apierr.Error {
 
 // optObject accepts an absent, null or object member of a nested object.
 func optObject(f *fields, b int, p at, name string) *apierr.Error {
-	if f.given(b) && !isObject(f.val[b]) {
+	if f.given(b) && !isObject(f.val(b)) {
 		return apierr.WrongType(p.dot(name).String(), "an object")
 	}
 	return nil
@@ -157,21 +155,21 @@ func neutral(f *fields, b int, p at, name, why string, allow ...string) *apierr.
 		return nil
 	}
 	for _, lit := range allow {
-		if matches(f.val[b], lit) {
+		if matches(f.val(b), lit) {
 			return nil
 		}
 	}
 	return apierr.Unsupported(p.dot(name).String(), "%s", why)
 }
 
-func number(p at, v gjson.Result, lo, hi float64) *apierr.Error {
+func number(p at, v val, lo, hi float64) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}
-	if v.Type != gjson.Number {
+	if !isNumber(v) {
 		return apierr.WrongType(p.String(), "a number")
 	}
-	if v.Num < lo || v.Num > hi {
+	if n := num(v); n < lo || n > hi {
 		return apierr.BadValue(p.String(), "Invalid '%s': %s is out of range; it must be between %g and %g.",
 			p.String(), v.Raw, lo, hi)
 	}
@@ -181,23 +179,24 @@ func number(p at, v gjson.Result, lo, hi float64) *apierr.Error {
 // maxTokenCap bounds token limits so that they fit any engine's integer fields.
 const maxTokenCap = 1<<31 - 1
 
-func (w *walker) maxTokens(key string, v gjson.Result) *apierr.Error {
+func (w *walker) maxTokens(key string, v val) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}
 	if !isInt(v) {
 		return apierr.WrongType(key, "an integer")
 	}
-	if v.Num < 1 || v.Num > maxTokenCap {
+	n := num(v)
+	if n < 1 || n > maxTokenCap {
 		return apierr.BadValue(key, "Invalid '%s': %s; it must be a positive integer (at most %d).",
 			key, v.Raw, maxTokenCap)
 	}
-	w.out.MaxTokens = int64(v.Num)
+	w.out.MaxTokens = int64(n)
 	return nil
 }
 
 // oneOf accepts null or a string in allow; a value in deny is a known feature Sail lacks.
-func oneOf(p at, v gjson.Result, allow, deny []string) *apierr.Error {
+func oneOf(p at, v val, allow, deny []string) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}
@@ -239,7 +238,7 @@ const (
 )
 
 // metadata checks the string→string pairs and picks out Sail's keys.
-func (w *walker) metadata(v gjson.Result) *apierr.Error {
+func (w *walker) metadata(v val) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}
@@ -249,7 +248,8 @@ func (w *walker) metadata(v gjson.Result) *apierr.Error {
 	var seen [metaPairs]string
 	n := 0
 	for c := w.each(v); c.next(); {
-		p := root("metadata").dot(c.Key)
+		meta := root("metadata")
+		p := meta.dot(c.Key)
 		if n == metaPairs {
 			return apierr.BadValue("metadata", "metadata holds at most %d key-value pairs.", metaPairs)
 		}
@@ -267,7 +267,7 @@ func (w *walker) metadata(v gjson.Result) *apierr.Error {
 			return apierr.WrongType(p.String(), "a string")
 		}
 		// The raw text is never shorter than the decoded one, so most values need no decoding.
-		if utf8.RuneCountInString(c.Val.Str) > metaValueLen && utf8.RuneCountInString(text(c.Val)) > metaValueLen {
+		if utf8.RuneCountInString(c.Val.Raw)-2 > metaValueLen && utf8.RuneCountInString(text(c.Val)) > metaValueLen {
 			return apierr.BadValue(p.String(), "metadata values are at most %d characters long.", metaValueLen)
 		}
 		switch c.Key {

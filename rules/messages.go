@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"github.com/tidwall/gjson"
-
 	"sailshim/apierr"
 )
 
@@ -79,7 +77,7 @@ var (
 	blockFields = []string{"type", "text", "cache_control", "citations"}
 )
 
-func (w *walker) msgMessages(v gjson.Result) *apierr.Error {
+func (w *walker) msgMessages(v val) *apierr.Error {
 	if !isArray(v) {
 		return apierr.WrongType("messages", "an array of messages")
 	}
@@ -95,7 +93,7 @@ func (w *walker) msgMessages(v gjson.Result) *apierr.Error {
 	return nil
 }
 
-func (w *walker) msgMessage(p at, v gjson.Result) *apierr.Error {
+func (w *walker) msgMessage(p at, v val) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
@@ -106,7 +104,7 @@ func (w *walker) msgMessage(p at, v gjson.Result) *apierr.Error {
 	if !f.given(0) {
 		return apierr.Missing(p.dot("role").String())
 	}
-	if _, err := w.v.enums.msgRoles.pick(p.dot("role"), p.dot("role"), f.val[0]); err != nil {
+	if _, err := w.v.enums.msgRoles.pick(p.dot("role"), p.dot("role"), f.val(0)); err != nil {
 		return err
 	}
 	if err := f.only(p, 1<<0|1<<1, msgFields); err != nil {
@@ -116,7 +114,7 @@ func (w *walker) msgMessage(p at, v gjson.Result) *apierr.Error {
 		return apierr.Missing(p.dot("content").String())
 	}
 	pc := p.dot("content")
-	content := f.val[1]
+	content := f.val(1)
 	if isString(content) {
 		return nil
 	}
@@ -135,7 +133,7 @@ func (w *walker) msgMessage(p at, v gjson.Result) *apierr.Error {
 		if !b.given(0) {
 			return apierr.Missing(pj.dot("type").String())
 		}
-		if _, err := w.v.enums.msgBlocks.pick(pj.dot("type"), pj.dot("type"), b.val[0]); err != nil {
+		if _, err := w.v.enums.msgBlocks.pick(pj.dot("type"), pj.dot("type"), b.val(0)); err != nil {
 			return err
 		}
 		if err := b.only(pj, 1<<4-1, blockFields); err != nil {
@@ -160,7 +158,7 @@ var (
 	outputFormatFields = []string{"type", "schema"}
 )
 
-func (w *walker) outputConfig(v gjson.Result) *apierr.Error {
+func (w *walker) outputConfig(v val) *apierr.Error {
 	p := root("output_config")
 	if isNull(v) {
 		return nil
@@ -182,17 +180,17 @@ func (w *walker) outputConfig(v gjson.Result) *apierr.Error {
 		return nil
 	}
 	pf := p.dot("format")
-	if !isObject(f.val[0]) {
+	if !isObject(f.val(0)) {
 		return apierr.WrongType(pf.String(), "an object")
 	}
 	var g fields
-	if err := g.collect(w, pf, f.val[0], outputFormatFields); err != nil {
+	if err := g.collect(w, pf, f.val(0), outputFormatFields); err != nil {
 		return err
 	}
 	if !g.given(0) {
 		return apierr.Missing(pf.dot("type").String())
 	}
-	if err := oneOf(pf.dot("type"), g.val[0], []string{"json_schema"}, nil); err != nil {
+	if err := oneOf(pf.dot("type"), g.val(0), []string{"json_schema"}, nil); err != nil {
 		return err
 	}
 	if err := g.only(pf, 1<<0|1<<1, outputFormatFields); err != nil {
@@ -201,14 +199,14 @@ func (w *walker) outputConfig(v gjson.Result) *apierr.Error {
 	if !g.given(1) {
 		return apierr.Missing(pf.dot("schema").String())
 	}
-	if !isObject(g.val[1]) {
+	if !isObject(g.val(1)) {
 		return apierr.WrongType(pf.dot("schema").String(), "an object (a JSON Schema)")
 	}
 	return nil
 }
 
 // thinking accepts only what asks for no thinking: null or {"type": "disabled"}.
-func (w *walker) thinking(r *rule, v gjson.Result) *apierr.Error {
+func (w *walker) thinking(r *rule, v val) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}

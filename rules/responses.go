@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"github.com/tidwall/gjson"
-
 	"sailshim/apierr"
 )
 
@@ -175,7 +173,7 @@ func responsesEnums(e *enums) {
 	})
 }
 
-func (w *walker) input(v gjson.Result) *apierr.Error {
+func (w *walker) input(v val) *apierr.Error {
 	if isString(v) {
 		return nil
 	}
@@ -226,7 +224,7 @@ const (
 	iReasoning  = 1<<iType | 1<<iID | 1<<iStatus | 1<<iContent | 1<<iSummary | 1<<iEncrypted
 )
 
-func (w *walker) inputItem(p at, v gjson.Result) *apierr.Error {
+func (w *walker) inputItem(p at, v val) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
@@ -236,7 +234,7 @@ func (w *walker) inputItem(p at, v gjson.Result) *apierr.Error {
 	}
 	typ := "message" // an item without a type is a message (EasyInputMessage)
 	if f.given(iType) {
-		r, err := w.v.enums.respItems.pick(p.dot("type"), p.dot("type"), f.val[iType])
+		r, err := w.v.enums.respItems.pick(p.dot("type"), p.dot("type"), f.val(iType))
 		if err != nil {
 			return err
 		}
@@ -273,7 +271,7 @@ func (w *walker) inputItem(p at, v gjson.Result) *apierr.Error {
 		if !f.given(iOutput) {
 			return apierr.Missing(p.dot("output").String())
 		}
-		if err := w.toolOutput(p.dot("output"), f.val[iOutput]); err != nil {
+		if err := w.toolOutput(p.dot("output"), f.val(iOutput)); err != nil {
 			return err
 		}
 		if err := optString(&f, iName, p, "name"); err != nil {
@@ -310,7 +308,7 @@ func (w *walker) inputMessage(p at, f *fields) *apierr.Error {
 	if !f.given(iRole) {
 		return apierr.Missing(p.dot("role").String())
 	}
-	if _, err := w.v.enums.respRoles.pick(p.dot("role"), p.dot("role"), f.val[iRole]); err != nil {
+	if _, err := w.v.enums.respRoles.pick(p.dot("role"), p.dot("role"), f.val(iRole)); err != nil {
 		return err
 	}
 	if !f.given(iContent) {
@@ -325,7 +323,7 @@ func (w *walker) inputMessage(p at, f *fields) *apierr.Error {
 	if err := optString(f, iPhase, p, "phase"); err != nil {
 		return err
 	}
-	content := f.val[iContent]
+	content := f.val(iContent)
 	pc := p.dot("content")
 	if isString(content) {
 		return nil
@@ -353,7 +351,7 @@ const (
 	ptCache
 )
 
-func (w *walker) inputPart(p at, v gjson.Result) *apierr.Error {
+func (w *walker) inputPart(p at, v val) *apierr.Error {
 	if !isObject(v) {
 		return apierr.WrongType(p.String(), "an object")
 	}
@@ -364,7 +362,7 @@ func (w *walker) inputPart(p at, v gjson.Result) *apierr.Error {
 	if !f.given(ptType) {
 		return apierr.Missing(p.dot("type").String())
 	}
-	r, err := w.v.enums.respParts.pick(p.dot("type"), p, f.val[ptType])
+	r, err := w.v.enums.respParts.pick(p.dot("type"), p, f.val(ptType))
 	if err != nil {
 		return err
 	}
@@ -379,10 +377,10 @@ func (w *walker) inputPart(p at, v gjson.Result) *apierr.Error {
 		if err := f.only(p, 1<<ptType|1<<ptText|1<<ptAnnotations|1<<ptLogprobs, partFields); err != nil {
 			return err
 		}
-		if f.given(ptAnnotations) && !isArray(f.val[ptAnnotations]) {
+		if f.given(ptAnnotations) && !isArray(f.val(ptAnnotations)) {
 			return apierr.WrongType(p.dot("annotations").String(), "an array")
 		}
-		if f.given(ptLogprobs) && !isArray(f.val[ptLogprobs]) {
+		if f.given(ptLogprobs) && !isArray(f.val(ptLogprobs)) {
 			return apierr.WrongType(p.dot("logprobs").String(), "an array")
 		}
 		return requireString(&f, ptText, p, "text")
@@ -398,7 +396,7 @@ func (w *walker) inputPart(p at, v gjson.Result) *apierr.Error {
 
 // toolOutput checks the output of a function or custom tool call: a string, or an array of
 // input_text parts.
-func (w *walker) toolOutput(p at, v gjson.Result) *apierr.Error {
+func (w *walker) toolOutput(p at, v val) *apierr.Error {
 	if isString(v) {
 		return nil
 	}
@@ -417,7 +415,7 @@ func (w *walker) toolOutput(p at, v gjson.Result) *apierr.Error {
 		if !f.given(ptType) {
 			return apierr.Missing(pj.dot("type").String())
 		}
-		if _, err := w.v.enums.respOutput.pick(pj.dot("type"), pj, f.val[ptType]); err != nil {
+		if _, err := w.v.enums.respOutput.pick(pj.dot("type"), pj, f.val(ptType)); err != nil {
 			return err
 		}
 		if err := f.only(pj, 1<<ptType|1<<ptText|1<<ptCache, partFields); err != nil {
@@ -449,7 +447,7 @@ const (
 	rtOutputSchema
 )
 
-func (w *walker) respTools(v gjson.Result) *apierr.Error {
+func (w *walker) respTools(v val) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}
@@ -468,7 +466,7 @@ func (w *walker) respTools(v gjson.Result) *apierr.Error {
 		if !f.given(rtType) {
 			return apierr.Missing(p.dot("type").String())
 		}
-		r, err := w.v.enums.respTools.pick(p.dot("type"), p.dot("type"), f.val[rtType])
+		r, err := w.v.enums.respTools.pick(p.dot("type"), p.dot("type"), f.val(rtType))
 		if err != nil {
 			return err
 		}
@@ -493,7 +491,7 @@ func (w *walker) respTools(v gjson.Result) *apierr.Error {
 		if err := optBool(&f, rtStrict, p, "strict"); err != nil {
 			return err
 		}
-		if err := w.customFormat(p.dot("format"), f.val[rtFormat]); err != nil {
+		if err := w.customFormat(p.dot("format"), f.val(rtFormat)); err != nil {
 			return err
 		}
 		if err := neutral(&f, rtDefer, p, "defer_loading", "Tool search is not supported; omit defer_loading.", "false"); err != nil {
@@ -512,7 +510,7 @@ func (w *walker) respTools(v gjson.Result) *apierr.Error {
 // Members of an object tool_choice.
 var respChoiceFields = []string{"type", "name"}
 
-func (w *walker) respToolChoice(v gjson.Result) *apierr.Error {
+func (w *walker) respToolChoice(v val) *apierr.Error {
 	p := root("tool_choice")
 	switch {
 	case isNull(v):
@@ -530,7 +528,7 @@ func (w *walker) respToolChoice(v gjson.Result) *apierr.Error {
 	if !f.given(0) {
 		return apierr.Missing("tool_choice.type")
 	}
-	if _, err := w.v.enums.respChoices.pick(p.dot("type"), p.dot("type"), f.val[0]); err != nil {
+	if _, err := w.v.enums.respChoices.pick(p.dot("type"), p.dot("type"), f.val(0)); err != nil {
 		return err
 	}
 	if err := f.only(p, 1<<0|1<<1, respChoiceFields); err != nil {
@@ -545,7 +543,7 @@ var (
 	textFormatFields = []string{"name", "schema", "description", "strict", "type"}
 )
 
-func (w *walker) respText(v gjson.Result) *apierr.Error {
+func (w *walker) respText(v val) *apierr.Error {
 	p := root("text")
 	if isNull(v) {
 		return nil
@@ -567,17 +565,17 @@ func (w *walker) respText(v gjson.Result) *apierr.Error {
 		return nil
 	}
 	pf := p.dot("format")
-	if !isObject(f.val[0]) {
+	if !isObject(f.val(0)) {
 		return apierr.WrongType(pf.String(), "an object")
 	}
 	var g fields
-	if err := g.collect(w, pf, f.val[0], textFormatFields); err != nil {
+	if err := g.collect(w, pf, f.val(0), textFormatFields); err != nil {
 		return err
 	}
 	if !g.given(4) {
 		return apierr.Missing("text.format.type")
 	}
-	r, err := w.v.enums.respFormats.pick(pf.dot("type"), pf.dot("type"), g.val[4])
+	r, err := w.v.enums.respFormats.pick(pf.dot("type"), pf.dot("type"), g.val(4))
 	if err != nil {
 		return err
 	}
@@ -594,7 +592,7 @@ func (w *walker) respText(v gjson.Result) *apierr.Error {
 // Members of reasoning.
 var reasoningFields = []string{"effort", "summary", "generate_summary", "mode", "context"}
 
-func (w *walker) reasoning(v gjson.Result) *apierr.Error {
+func (w *walker) reasoning(v val) *apierr.Error {
 	p := root("reasoning")
 	if isNull(v) {
 		return nil
@@ -610,13 +608,13 @@ func (w *walker) reasoning(v gjson.Result) *apierr.Error {
 		return err
 	}
 	if f.has(0) {
-		if err := oneOf(p.dot("effort"), f.val[0], []string{"low", "medium", "high"}, []string{"none", "minimal", "xhigh", "max"}); err != nil {
+		if err := oneOf(p.dot("effort"), f.val(0), []string{"low", "medium", "high"}, []string{"none", "minimal", "xhigh", "max"}); err != nil {
 			return err
 		}
 	}
 	for _, b := range [2]int{1, 2} {
 		if f.has(b) {
-			if err := oneOf(p.dot(reasoningFields[b]), f.val[b], []string{"auto", "concise", "detailed"}, nil); err != nil {
+			if err := oneOf(p.dot(reasoningFields[b]), f.val(b), []string{"auto", "concise", "detailed"}, nil); err != nil {
 				return err
 			}
 		}
@@ -627,7 +625,7 @@ func (w *walker) reasoning(v gjson.Result) *apierr.Error {
 	return neutral(&f, 4, p, "context", "reasoning.context is not supported; omit it.")
 }
 
-func (w *walker) include(v gjson.Result) *apierr.Error {
+func (w *walker) include(v val) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}

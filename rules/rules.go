@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tidwall/gjson"
-
 	"sailshim/apierr"
 )
 
@@ -61,11 +59,8 @@ type Validator struct {
 	chat, responses, messages table
 	enums                     enums
 
-	layouts sync.Pool // *layout buffers, reused across calls
+	tapes sync.Pool // *tape buffers, reused across calls
 }
-
-// maxPooledLayout bounds the index buffers kept for reuse (containers per body).
-const maxPooledLayout = 1 << 16
 
 // enums holds the nested tables (roles, content part types, tool types…) the walk consults.
 type enums struct {
@@ -89,7 +84,7 @@ func New(cfg Config) *Validator {
 		q[i] = `"` + w + `"`
 	}
 	v.windowList = strings.Join(q, ", ")
-	v.layouts.New = func() any { return new(layout) }
+	v.tapes.New = func() any { return new(tape) }
 	chatEnums(&v.enums)
 	responsesEnums(&v.enums)
 	messagesEnums(&v.enums)
@@ -136,24 +131,19 @@ func (v *Validator) Validate(s Surface, body []byte, out *Request) (err *apierr.
 	out.Reset()
 	out.Surface = s
 
-	str := alias(body)
-	if !gjson.Valid(str) {
-		return apierr.MalformedJSON()
-	}
-	i := skipSpace(str, 0)
-	if i >= len(str) || str[i] != '{' {
-		return apierr.MalformedJSON()
-	}
-	lay := v.layouts.Get().(*layout)
+	tp := v.tapes.Get().(*tape)
 	defer func() {
-		if cap(lay.start) <= maxPooledLayout {
-			v.layouts.Put(lay)
+		tp.s = ""
+		if cap(tp.nodes) <= maxPooledNodes {
+			v.tapes.Put(tp)
 		}
 	}()
-	lay.build(str)
-	w := walker{v: v, out: out, lay: lay}
+	if !tp.build(alias(body)) || tp.nodes[0].kind() != jObject {
+		return apierr.MalformedJSON()
+	}
+	w := walker{v: v, out: out, t: tp}
 	var seen uint64
-	for c := w.each(gjson.Result{Type: gjson.JSON, Raw: str[i:], Index: i}); c.next(); {
+	for c := w.each(tp.root()); c.next(); {
 		k, ok := t.index[c.Key]
 		if !ok {
 			return apierr.Unknown(strings.Clone(c.Key))

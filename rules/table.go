@@ -3,8 +3,6 @@ package rules
 import (
 	"strings"
 
-	"github.com/tidwall/gjson"
-
 	"sailshim/apierr"
 )
 
@@ -148,7 +146,7 @@ func (e *enum) find(s string) *rule {
 
 // pick resolves the discriminator v (at p) in e. A listed Rejected value is reported as
 // unsupported at rej; an unlisted value as invalid at p.
-func (e *enum) pick(p, rej at, v gjson.Result) (*rule, *apierr.Error) {
+func (e *enum) pick(p, rej at, v val) (*rule, *apierr.Error) {
 	if !isString(v) {
 		return nil, apierr.WrongType(p.String(), "a string")
 	}
@@ -191,40 +189,56 @@ func (r rule) enum(allow, deny []string) rule {
 // object may hold depends on its type, which callers resolve first, so that a rejected type is
 // reported as such rather than as an unknown member (see only).
 type fields struct {
-	val     [16]gjson.Result
+	t       *tape
+	node    [16]int32 // the value of member i, when bit i of present is set
 	present uint32
 	unknown string // the first member not in names, "" if none (never null: keys can be "")
 	hasUnk  bool
 }
 
-func (f *fields) collect(w *walker, p at, v gjson.Result, names []string) *apierr.Error {
-	for c := w.each(v); c.next(); {
+func (f *fields) collect(w *walker, p at, v val, names []string) *apierr.Error {
+	t := w.t
+	f.t = t
+	if v.kind != jObject {
+		return nil
+	}
+	for k, end := v.node+1, t.nodes[v.node].next; k < end; {
+		key, vk := t.key(k), k+1
+		k = t.nodes[vk].next
 		b := -1
 		for i, n := range names {
-			if n == c.Key {
+			if n == key {
 				b = i
 				break
 			}
 		}
 		if b < 0 {
 			if !f.hasUnk {
-				f.unknown, f.hasUnk = c.Key, true
+				f.unknown, f.hasUnk = key, true
 			}
 			continue
 		}
 		if f.present&(1<<b) != 0 {
-			return duplicate(p.dot(c.Key))
+			return duplicate(p.dot(key))
 		}
 		f.present |= 1 << b
-		f.val[b] = c.Val
+		f.node[b] = vk
 	}
 	return nil
+}
+
+// val is member b's value, or an absent val.
+func (f *fields) val(b int) val {
+	if f.present&(1<<b) == 0 {
+		return val{}
+	}
+	return f.t.val(f.node[b])
 }
 
 func (f *fields) has(b int) bool { return f.present&(1<<b) != 0 }
 
 // given reports whether member b is present and not null.
-func (f *fields) given(b int) bool { return f.has(b) && !isNull(f.val[b]) }
+func (f *fields) given(b int) bool { return f.has(b) && !isNull(f.val(b)) }
 
 // only reports, as an unknown parameter, the first member that is not in names or whose bit is
 // outside allowed.

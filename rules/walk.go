@@ -2,7 +2,7 @@ package rules
 
 import (
 	"math"
-	"slices"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -10,14 +10,13 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// This file holds the JSON primitives of the one walk. The body is checked once with gjson.Valid;
-// after that, a cursor steps through objects and arrays and yields gjson.Result values.
-//
-// Why not gjson.Result.ForEach: it unescapes every string value it yields, which allocates a copy
-// of each string that contains a backslash — every tool-call "arguments" string and most
-// multi-line prompts. Validation almost never needs the text of a prompt, only its JSON type, so
-// the cursor leaves strings as written and text() decodes one only where its value matters
-// (enumerations, model names, metadata). Allocation then stays flat as conversations grow.
+// This file holds the JSON primitives of the one walk. One pass over the body checks its syntax
+// (RFC 8259, as gjson.Valid) and records every value in a tape: its bytes, its JSON type and
+// where the next value after it starts. The walk then steps through objects and arrays on the
+// tape, so no byte is read twice, stepping over a subtree is O(1) however large it is, and
+// nothing is unescaped: validation almost never needs the text of a prompt, only its JSON type,
+// so text() decodes a string only where its value matters (enumerations, model names,
+// metadata). Allocation stays flat as conversations grow.
 
 // alias views b as a string without copying. The string must not outlive b, and nothing taken
 // from it may be stored anywhere: Request fields and error params are copied (owned, at.String).
@@ -25,151 +24,194 @@ func alias(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-// layout is the structural index of one body: where each object and array starts and ends, in
-// the order they open. One pass builds it; with it a cursor steps over a container in O(log n)
-// instead of rescanning it, so a value nested d levels deep is not read d times.
-type layout struct {
-	start, end []int32
-	open       []int32 // containers still open while building
+// JSON types of values on the tape. A key is a string node that names the member after it.
+const (
+	jNone = iota // absent (a val never set)
+	jString
+	jNumber
+	jObject
+	jArray
+	jTrue
+	jFalse
+	jNull
+	jKey
+)
+
+// node is one value (or member name) on the tape. It has four fields so that the compiler keeps
+// one in registers while building it (a larger struct goes through memory, and the tape is
+// built at one node per few bytes of body).
+type node struct {
+	start, end int32 // the value's bytes in the body
+	next       int32 // the node after this value and everything nested in it
+	info       uint8 // the j* kind, with escaped set for a string or key holding an escape
 }
 
-// build indexes s, which gjson.Valid accepted. Offsets are positions in s.
-func (l *layout) build(s string) {
-	l.start, l.end, l.open = l.start[:0], l.end[:0], l.open[:0]
-	if len(s) > math.MaxInt32 {
-		return // cursors fall back to scanning
+const escaped = 0x80
+
+func (nd *node) kind() uint8 { return nd.info &^ escaped }
+func (nd *node) esc() bool   { return nd.info&escaped != 0 }
+
+// tape is the indexed body. Buffers are reused across calls (Validator.tapes).
+type tape struct {
+	s     string
+	nodes []node
+	open  []int32 // containers still open while building
+}
+
+// maxPooledNodes bounds the tape buffers kept for reuse.
+const maxPooledNodes = 1 << 16
+
+// build checks that s is one JSON value with nothing but whitespace around it and records it on
+// the tape; the root is node 0.
+func (t *tape) build(s string) bool {
+	t.s = s
+	if len(s) >= math.MaxInt32 {
+		t.nodes = t.nodes[:0]
+		return false // far beyond any body the edge admits
 	}
-	for j := 0; j < len(s); j++ {
-		switch structural[s[j]] {
-		case 1:
-			j = endString(s, j) - 1
-		case 2:
-			l.open = append(l.open, int32(len(l.start)))
-			l.start = append(l.start, int32(j))
-			l.end = append(l.end, int32(len(s)))
-		case 3:
-			if n := len(l.open); n > 0 {
-				l.end[l.open[n-1]] = int32(j + 1)
-				l.open = l.open[:n-1]
+	var ok bool
+	t.nodes, t.open, ok = index(s, t.nodes[:0], t.open[:0])
+	return ok
+}
+
+// index is build's loop, on local slices so that appends stay in registers.
+func index(s string, nodes []node, open []int32) ([]node, []int32, bool) {
+	i := skipSpace(s, 0)
+	if i >= len(s) {
+		return nodes, open, false
+	}
+	for {
+		// s[i] starts a value.
+		switch c := s[i]; c {
+		case '{', '[':
+			kind := uint8(jArray)
+			if c == '{' {
+				kind = jObject
 			}
+			open = append(open, int32(len(nodes)))
+			nodes = append(nodes, node{start: int32(i), info: kind})
+			if i = skipSpace(s, i+1); i >= len(s) {
+				return nodes, open, false
+			}
+			if c := s[i]; c != '}' && c != ']' {
+				if kind == jObject {
+					var ok bool
+					if nodes, i, ok = appendKey(nodes, s, i); !ok {
+						return nodes, open, false
+					}
+				}
+				continue
+			}
+			// An empty container: the loop below closes it (or rejects a mismatched bracket).
+		default:
+			n := int32(len(nodes))
+			nd := node{start: int32(i), next: n + 1}
+			var ok bool
+			switch c {
+			case '"':
+				var esc bool
+				i, esc, ok = scanString(s, i)
+				nd.info = jString
+				if esc {
+					nd.info |= escaped
+				}
+			case 't':
+				i, ok = literal(s, i, "true")
+				nd.info = jTrue
+			case 'f':
+				i, ok = literal(s, i, "false")
+				nd.info = jFalse
+			case 'n':
+				i, ok = literal(s, i, "null")
+				nd.info = jNull
+			default:
+				i, ok = scanNumber(s, i)
+				nd.info = jNumber
+			}
+			if !ok {
+				return nodes, open, false
+			}
+			nd.end = int32(i)
+			nodes = append(nodes, nd)
+		}
+		// A value ended at i (or an empty container is at its bracket): close containers until
+		// one continues with a comma.
+		for {
+			if len(open) == 0 {
+				return nodes, open, skipSpace(s, i) == len(s)
+			}
+			if i = skipSpace(s, i); i >= len(s) {
+				return nodes, open, false
+			}
+			k := open[len(open)-1]
+			obj := nodes[k].info == jObject
+			if c := s[i]; (obj && c == '}') || (!obj && c == ']') {
+				open = open[:len(open)-1]
+				nodes[k].end, nodes[k].next = int32(i+1), int32(len(nodes))
+				i++
+				continue
+			} else if c != ',' {
+				return nodes, open, false
+			}
+			i = skipSpace(s, i+1)
+			if obj {
+				var ok bool
+				if nodes, i, ok = appendKey(nodes, s, i); !ok {
+					return nodes, open, false
+				}
+			} else if i >= len(s) {
+				return nodes, open, false
+			}
+			break
 		}
 	}
 }
 
-// endOf returns the end of the container that opens at offset off, or -1 if none does.
-func (l *layout) endOf(off int) int {
-	if l == nil || off > math.MaxInt32 {
-		return -1
+// appendKey records the member name at s[i] and checks the colon after it; it returns the index
+// of the member's value.
+func appendKey(nodes []node, s string, i int) ([]node, int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return nodes, i, false
 	}
-	if k, ok := slices.BinarySearch(l.start, int32(off)); ok {
-		return int(l.end[k])
+	end, esc, ok := scanString(s, i)
+	if !ok {
+		return nodes, i, false
 	}
-	return -1
+	info := uint8(jKey)
+	if esc {
+		info |= escaped
+	}
+	nodes = append(nodes, node{start: int32(i), end: int32(end), next: int32(len(nodes)) + 1, info: info})
+	i = skipSpace(s, end)
+	if i >= len(s) || s[i] != ':' {
+		return nodes, i, false
+	}
+	i = skipSpace(s, i+1)
+	return nodes, i, i < len(s)
 }
 
-// cursor steps through the members of one JSON object, or the elements of one array, taken from
-// a body that gjson.Valid accepted. It is bounds-safe on any input all the same.
-type cursor struct {
-	raw  string  // the container, from its opening bracket
-	base int     // offset of raw in the body, for the layout
-	lay  *layout // nil: containers are skipped by scanning
-	i    int     // scan position
-	obj  bool
-	n    int // members yielded so far
-
-	Key string       // member name, decoded; "" for array elements
-	Idx int          // position of the current member or element, from 0
-	Val gjson.Result // current value; Index is its offset in the body; a string's Str is as written (see text)
+// key is the decoded member name at node k. It allocates only when the name holds escapes.
+func (t *tape) key(k int32) string {
+	nd := &t.nodes[k]
+	if nd.esc() {
+		return gjson.Parse(t.s[nd.start:nd.end]).Str
+	}
+	return t.s[nd.start+1 : nd.end-1]
 }
 
-// each returns a cursor over v, which must be an object or an array (Type JSON) from the body
-// being validated.
-func (w *walker) each(v gjson.Result) cursor {
-	c := cursor{raw: v.Raw, base: v.Index, lay: w.lay, Idx: -1}
-	if len(c.raw) > 0 {
-		c.obj = c.raw[0] == '{'
-		c.i = 1
-	}
-	return c
+// root is the top-level value of a built tape.
+func (t *tape) root() val { return t.val(0) }
+
+func (t *tape) val(k int32) val {
+	nd := &t.nodes[k]
+	return val{Raw: t.s[nd.start:nd.end], node: k, kind: nd.kind(), esc: nd.esc()}
 }
 
-// next advances to the next member and reports whether there is one.
-func (c *cursor) next() bool {
-	raw := c.raw
-	i := skipSpace(raw, c.i)
-	if i < len(raw) && raw[i] == ',' {
-		i = skipSpace(raw, i+1)
+func literal(s string, i int, lit string) (int, bool) {
+	if len(s)-i >= len(lit) && s[i:i+len(lit)] == lit {
+		return i + len(lit), true
 	}
-	if i >= len(raw) || raw[i] == '}' || raw[i] == ']' {
-		c.i = len(raw)
-		return false
-	}
-	if c.obj {
-		if raw[i] != '"' {
-			c.i = len(raw)
-			return false
-		}
-		end := endString(raw, i)
-		c.Key = raw[i+1 : max(i+1, end-1)]
-		if strings.IndexByte(c.Key, '\\') >= 0 {
-			c.Key = gjson.Parse(raw[i:end]).Str
-		}
-		i = skipSpace(raw, end)
-		if i < len(raw) && raw[i] == ':' {
-			i = skipSpace(raw, i+1)
-		}
-	}
-	if i >= len(raw) {
-		c.i = len(raw)
-		return false
-	}
-	c.i = value(raw, i, c.lay, c.base, &c.Val)
-	c.Idx = c.n
-	c.n++
-	return true
-}
-
-// value parses the JSON value starting at raw[i] into *r (in place: a Result is large, and this
-// runs for every member) and returns the index just past it. lay and base locate containers' ends.
-func value(raw string, i int, lay *layout, base int, r *gjson.Result) int {
-	r.Index = base + i
-	r.Str, r.Num = "", 0
-	switch raw[i] {
-	case '"':
-		end := endString(raw, i)
-		r.Type, r.Raw, r.Str = gjson.String, raw[i:end], raw[i+1:max(i+1, end-1)]
-		return end
-	case '{', '[':
-		end := lay.endOf(base+i) - base
-		if end <= i || end > len(raw) {
-			end = endContainer(raw, i)
-		}
-		r.Type, r.Raw = gjson.JSON, raw[i:end]
-		return end
-	case 't':
-		end := min(i+4, len(raw))
-		r.Type, r.Raw = gjson.True, raw[i:end]
-		return end
-	case 'f':
-		end := min(i+5, len(raw))
-		r.Type, r.Raw = gjson.False, raw[i:end]
-		return end
-	case 'n':
-		end := min(i+4, len(raw))
-		r.Type, r.Raw = gjson.Null, raw[i:end]
-		return end
-	}
-	end := i
-	for end < len(raw) && strings.IndexByte("+-0123456789.eE", raw[end]) >= 0 {
-		end++
-	}
-	if end == i { // not JSON; swallow the rest so the walk ends
-		*r = gjson.Result{}
-		return len(raw)
-	}
-	r.Type, r.Raw = gjson.Number, raw[i:end]
-	r.Num, _ = strconv.ParseFloat(r.Raw, 64)
-	return end
+	return i, false
 }
 
 func skipSpace(raw string, i int) int {
@@ -179,124 +221,255 @@ func skipSpace(raw string, i int) int {
 	return i
 }
 
-// endString returns the index just past the string that opens at raw[i]. Strings are most of a
-// request's bytes and each nesting level skips its children once, so long strings are crossed
-// with strings.IndexByte (vectorised); short ones, mostly keys, are stepped through.
-func endString(raw string, i int) int {
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// stringStops marks, in each byte of the eight-byte little-endian word x, the high bit of a byte
+// that ends or interrupts a plain run of string text: '"', '\\' or a control byte. Borrows can
+// mark bytes above a marked one, so only the lowest mark is exact; that is the one used.
+func stringStops(x uint64) uint64 {
+	q := x ^ (ones * '"')
+	b := x ^ (ones * '\\')
+	return (((q - ones) &^ q) | ((b - ones) &^ b) | ((x - ones*0x20) &^ x)) & highs
+}
+
+func load64(s string, i int) uint64 {
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// scanString checks the string that opens at s[i] ('"') and returns the index just past it and
+// whether it holds escapes. Strings are most of a request's bytes, so text is crossed eight
+// bytes at a time.
+func scanString(s string, i int) (end int, esc, ok bool) {
 	j := i + 1
-	for stop := min(j+16, len(raw)); j < stop; j++ {
-		switch raw[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	for j < len(raw) {
-		k := strings.IndexByte(raw[j:], '"')
-		if k < 0 {
-			break
-		}
-		j += k
-		n := 0 // backslashes right before the quote: an odd count escapes it
-		for b := j - 1; b > i && raw[b] == '\\'; b-- {
-			n++
-		}
-		if n%2 == 0 {
-			return j + 1
-		}
-		j++
-	}
-	return len(raw)
-}
-
-// structural classifies the bytes that matter when skipping a container.
-var structural = [256]uint8{'"': 1, '{': 2, '[': 2, '}': 3, ']': 3}
-
-// endContainer returns the index just past the object or array that opens at raw[i].
-func endContainer(raw string, i int) int {
-	depth := 0
-	for j := i; j < len(raw); j++ {
-		switch structural[raw[j]] {
-		case 1:
-			j = endString(raw, j) - 1
-		case 2:
-			depth++
-		case 3:
-			depth--
-			if depth == 0 {
-				return j + 1
+	for j < len(s) {
+		if j+8 <= len(s) {
+			m := stringStops(load64(s, j))
+			if m == 0 {
+				j += 8
+				continue
 			}
+			j += bits.TrailingZeros64(m) >> 3
+		}
+		switch c := s[j]; {
+		case c == '"':
+			return j + 1, esc, true
+		case c == '\\':
+			esc = true
+			if j+1 >= len(s) {
+				return j, esc, false
+			}
+			switch s[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				if j+6 > len(s) || !isHex(s[j+2]) || !isHex(s[j+3]) || !isHex(s[j+4]) || !isHex(s[j+5]) {
+					return j, esc, false
+				}
+				j += 6
+			default:
+				return j, esc, false
+			}
+		case c < 0x20:
+			return j, esc, false
+		default:
+			j++
 		}
 	}
-	return len(raw)
+	return j, esc, false
 }
 
-// text returns the decoded value of a string Result. It allocates only when the string holds
-// escapes.
-func text(v gjson.Result) string {
-	if strings.IndexByte(v.Raw, '\\') < 0 {
-		return v.Str
+func isHex(c byte) bool {
+	return c-'0' < 10 || (c|0x20)-'a' < 6
+}
+
+// scanNumber checks the number that starts at s[i] and returns the index just past it.
+func scanNumber(s string, i int) (int, bool) {
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(s):
+		return i, false
+	case s[i] == '0':
+		i++
+	case s[i]-'1' < 9:
+		i = digits(s, i+1)
+	default:
+		return i, false
+	}
+	if i < len(s) && s[i] == '.' {
+		j := digits(s, i+1)
+		if j == i+1 {
+			return j, false
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := digits(s, i)
+		if j == i {
+			return j, false
+		}
+		i = j
+	}
+	return i, true
+}
+
+func digits(s string, i int) int {
+	for i < len(s) && s[i]-'0' < 10 {
+		i++
+	}
+	return i
+}
+
+// val is one value of the body being validated.
+type val struct {
+	Raw  string // the value as written
+	node int32  // its node on the tape
+	kind uint8  // jNone when absent
+	esc  bool   // a string holding escapes
+}
+
+// cursor steps through the members of one JSON object, or the elements of one array, on the
+// tape.
+type cursor struct {
+	t        *tape
+	pos, end int32 // the next member's node; the node after the container
+	obj      bool
+	n        int // members yielded so far
+
+	Key string // member name, decoded; "" for array elements
+	Idx int    // position of the current member or element, from 0
+	Val val    // current value
+}
+
+// each returns a cursor over v, which must be an object or an array from the body being
+// validated (anything else yields nothing).
+func (w *walker) each(v val) cursor {
+	c := cursor{t: w.t, Idx: -1}
+	if v.kind == jObject || v.kind == jArray {
+		c.pos, c.end, c.obj = v.node+1, w.t.nodes[v.node].next, v.kind == jObject
+	}
+	return c
+}
+
+// next advances to the next member and reports whether there is one.
+func (c *cursor) next() bool {
+	if c.pos >= c.end {
+		return false
+	}
+	t := c.t
+	if c.obj {
+		c.Key = t.key(c.pos)
+		c.pos++
+	}
+	c.Val = t.val(c.pos)
+	c.pos = t.nodes[c.pos].next
+	c.Idx = c.n
+	c.n++
+	return true
+}
+
+// member returns the first member of object v called name, or an absent val.
+func (w *walker) member(v val, name string) val {
+	for c := w.each(v); c.next(); {
+		if c.Key == name {
+			return c.Val
+		}
+	}
+	return val{}
+}
+
+// text returns the decoded value of a string. It allocates only when the string holds escapes.
+func text(v val) string {
+	if v.kind != jString || len(v.Raw) < 2 {
+		return ""
+	}
+	if !v.esc {
+		return v.Raw[1 : len(v.Raw)-1]
 	}
 	return gjson.Parse(v.Raw).Str
 }
 
-// owned returns the decoded value of a string Result in memory of its own, for Request fields
-// that outlive the body.
-func owned(v gjson.Result) string {
-	if strings.IndexByte(v.Raw, '\\') < 0 {
-		return strings.Clone(v.Str)
+// owned returns the decoded value of a string in memory of its own, for Request fields that
+// outlive the body.
+func owned(v val) string {
+	if !v.esc {
+		return strings.Clone(text(v))
 	}
-	return gjson.Parse(v.Raw).Str
+	return text(v)
 }
 
-func isNull(v gjson.Result) bool   { return v.Type == gjson.Null }
-func isString(v gjson.Result) bool { return v.Type == gjson.String }
-func isBool(v gjson.Result) bool   { return v.Type == gjson.True || v.Type == gjson.False }
-func isObject(v gjson.Result) bool { return v.Type == gjson.JSON && len(v.Raw) > 0 && v.Raw[0] == '{' }
-func isArray(v gjson.Result) bool  { return v.Type == gjson.JSON && len(v.Raw) > 0 && v.Raw[0] == '[' }
+// num is a number's value (numbers on the tape are valid JSON; out-of-range ones are ±Inf).
+func num(v val) float64 {
+	f, _ := strconv.ParseFloat(v.Raw, 64)
+	return f
+}
+
+func exists(v val) bool   { return v.kind != jNone }
+func isNull(v val) bool   { return v.kind == jNull }
+func isString(v val) bool { return v.kind == jString }
+func isNumber(v val) bool { return v.kind == jNumber }
+func isBool(v val) bool   { return v.kind == jTrue || v.kind == jFalse }
+func isObject(v val) bool { return v.kind == jObject }
+func isArray(v val) bool  { return v.kind == jArray }
 
 // isEmpty reports whether v is an object or array with no members.
-func isEmpty(v gjson.Result) bool {
-	return v.Type == gjson.JSON && skipSpace(v.Raw, 1) >= len(v.Raw)-1
+func isEmpty(v val) bool {
+	return (v.kind == jObject || v.kind == jArray) && skipSpace(v.Raw, 1) >= len(v.Raw)-1
 }
 
 // isInt reports whether v is a number with an integral value (1e3 is one; 1.5 is not).
-func isInt(v gjson.Result) bool {
-	return v.Type == gjson.Number && v.Num == math.Trunc(v.Num)
+func isInt(v val) bool {
+	if v.kind != jNumber {
+		return false
+	}
+	f := num(v)
+	return f == math.Trunc(f)
 }
 
 // matches reports whether v equals the JSON literal lit (null, true, false, a number, a string,
 // [] or {}), comparing values rather than spelling.
-func matches(v gjson.Result, lit string) bool {
+func matches(v val, lit string) bool {
 	switch {
 	case lit == "null":
-		return v.Type == gjson.Null
+		return v.kind == jNull
 	case lit == "true":
-		return v.Type == gjson.True
+		return v.kind == jTrue
 	case lit == "false":
-		return v.Type == gjson.False
+		return v.kind == jFalse
 	case lit == "[]":
 		return isArray(v) && isEmpty(v)
 	case lit == "{}":
 		return isObject(v) && isEmpty(v)
 	case strings.HasPrefix(lit, `"`):
-		return v.Type == gjson.String && text(v) == lit[1:len(lit)-1]
+		return v.kind == jString && text(v) == lit[1:len(lit)-1]
+	}
+	if v.kind != jNumber {
+		return false
 	}
 	n, err := strconv.ParseFloat(lit, 64)
-	return err == nil && v.Type == gjson.Number && v.Num == n
+	return err == nil && num(v) == n
 }
 
 // typeName names v's JSON type for error messages.
-func typeName(v gjson.Result) string {
+func typeName(v val) string {
 	switch {
-	case v.Type == gjson.Null:
+	case v.kind == jNull:
 		return "null"
 	case isBool(v):
 		return "a boolean"
-	case v.Type == gjson.Number:
+	case v.kind == jNumber:
 		return "a number"
-	case v.Type == gjson.String:
+	case v.kind == jString:
 		return "a string"
 	case isArray(v):
 		return "an array"
@@ -304,52 +477,45 @@ func typeName(v gjson.Result) string {
 	return "an object"
 }
 
-// at is the location of a value in the body, rendered as a param path ("messages[2].content[0].type")
-// only when an error names it. It is a value so that building one never allocates.
+// at is the location of a value in the body, rendered as a param path
+// ("messages[2].content[0].type") only when an error names it. It is a chain of steps back to a
+// top-level field, each on the stack of the walk function that took it, so building one costs a
+// few words and never allocates.
 type at struct {
-	n     int
-	steps [6]step
-}
-
-type step struct {
+	up  *at
 	key string
 	idx int // -1: no index
 }
 
 // root starts a path at a top-level field.
-func root(key string) at {
-	var p at
-	return p.dot(key)
-}
+func root(key string) at { return at{key: key, idx: -1} }
 
-// dot appends a member name.
-func (p at) dot(key string) at {
-	if p.n < len(p.steps) {
-		p.steps[p.n] = step{key: key, idx: -1}
-		p.n++
-	}
-	return p
-}
+// dot appends a member name. The result points at p, so it must not outlive p.
+func (p *at) dot(key string) at { return at{up: p, key: key, idx: -1} }
 
 // index sets the array index of the last step.
 func (p at) index(i int) at {
-	if p.n > 0 {
-		p.steps[p.n-1].idx = i
-	}
+	p.idx = i
 	return p
 }
 
 // String renders the path in memory of its own (keys may point into the body).
 func (p at) String() string {
+	var steps [8]*at
+	n := 0
+	for s := &p; s != nil && n < len(steps); s = s.up {
+		steps[n] = s
+		n++
+	}
 	var b []byte
-	for k := 0; k < p.n; k++ {
-		if k > 0 {
+	for k := n - 1; k >= 0; k-- {
+		if k < n-1 {
 			b = append(b, '.')
 		}
-		b = append(b, p.steps[k].key...)
-		if p.steps[k].idx >= 0 {
+		b = append(b, steps[k].key...)
+		if steps[k].idx >= 0 {
 			b = append(b, '[')
-			b = strconv.AppendInt(b, int64(p.steps[k].idx), 10)
+			b = strconv.AppendInt(b, int64(steps[k].idx), 10)
 			b = append(b, ']')
 		}
 	}

@@ -9,10 +9,15 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// sameAsForEach checks the cursor against gjson's own ForEach on a valid container: the same
-// members, keys, raw values, types, numbers and decoded strings.
+// sameAsForEach checks the tape against gjson on any input: the same verdict as gjson.Valid
+// (for a value of any type), and on a valid container, the cursor yields what gjson's own ForEach
+// does: the same members, keys, raw values, types, numbers and decoded strings.
 func sameAsForEach(t *testing.T, raw string) {
 	t.Helper()
+	var tp tape
+	if got, want := tp.build(raw), gjson.Valid(raw); got != want {
+		t.Fatalf("tape.build(%q) = %v, gjson.Valid %v", raw, got, want)
+	}
 	if !gjson.Valid(raw) {
 		return
 	}
@@ -30,32 +35,30 @@ func sameAsForEach(t *testing.T, raw string) {
 		want = append(want, member{k.Str, val.Raw, val.Str, val.Type, val.Num})
 		return true
 	})
-	// Once scanning containers, once stepping over them with the layout.
-	var lay layout
-	lay.build(raw)
-	off := len(raw) - len(strings.TrimLeft(raw, " \t\r\n"))
-	for _, w := range []walker{{}, {lay: &lay}} {
-		var got []member
-		for c := w.each(gjson.Result{Type: gjson.JSON, Raw: v.Raw, Index: off}); c.next(); {
-			if c.Idx != len(got) {
-				t.Fatalf("Idx = %d at member %d", c.Idx, len(got))
-			}
-			if c.Val.Raw != raw[c.Val.Index:c.Val.Index+len(c.Val.Raw)] {
-				t.Fatalf("%s: member %d: Index %d does not locate %s", raw, c.Idx, c.Val.Index, c.Val.Raw)
-			}
-			s := ""
-			if c.Val.Type == gjson.String {
-				s = text(c.Val)
-			}
-			got = append(got, member{c.Key, c.Val.Raw, s, c.Val.Type, c.Val.Num})
+	kinds := map[uint8]gjson.Type{jString: gjson.String, jNumber: gjson.Number, jObject: gjson.JSON,
+		jArray: gjson.JSON, jTrue: gjson.True, jFalse: gjson.False, jNull: gjson.Null}
+	w := walker{t: &tp}
+	var got []member
+	for c := w.each(tp.root()); c.next(); {
+		if c.Idx != len(got) {
+			t.Fatalf("Idx = %d at member %d", c.Idx, len(got))
 		}
-		if len(got) != len(want) {
-			t.Fatalf("%s: cursor (layout %v) found %d members, ForEach %d", raw, w.lay != nil, len(got), len(want))
+		nd := tp.nodes[c.Val.node]
+		if c.Val.Raw != raw[nd.start:nd.end] {
+			t.Fatalf("%s: member %d: node %d does not locate %s", raw, c.Idx, c.Val.node, c.Val.Raw)
 		}
-		for i := range got {
-			if got[i] != want[i] {
-				t.Fatalf("%s: member %d (layout %v): cursor %+v, ForEach %+v", raw, i, w.lay != nil, got[i], want[i])
-			}
+		s, n := text(c.Val), 0.0
+		if isNumber(c.Val) {
+			n = num(c.Val)
+		}
+		got = append(got, member{c.Key, c.Val.Raw, s, kinds[c.Val.kind], n})
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s: cursor found %d members, ForEach %d", raw, len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("%s: member %d: cursor %+v, ForEach %+v", raw, i, got[i], want[i])
 		}
 	}
 }
@@ -66,12 +69,20 @@ func TestCursorMatchesForEach(t *testing.T) {
 		`{"a\"b":"c\\\"d","e":{"f":[1,{"g":"]}"}]},"h":"\u00e9\n"}`,
 		`{"k" : [ ] , "l" : { } , "m" : "" }`,
 		`[{"a":"}"},["]",[]],"\\"]`,
+		`{"a":01}`, `{"a":1.}`, `{"a":1e}`, `{"a":-}`, `{"a":.5}`, `{"a":1e+5}`, `[-0.0E-0]`, `1`, `"x"`, ` null `,
+		`{"a":"\x"}`, `{"a":"\u12"}`, `{"a":"\u12G4"}`, "{\"a\":\"\x1f\"}", "{\"a\":\"\x7f\xff\"}",
+		`{"a":tru}`, `{"a":truex}`, `[nul]`, `[falsey]`, `{"a" 1}`, `{"a":1,}`, `[1,]`, `{,}`, `[1 2]`,
+		`{"a":1}}`, `{"a":[1}`, `{"a":{"b":]}}`, `{"a":1} x`, "{\"a\":1}\n\t\r ", `{"a":"1234567\"890123456789"}`,
+		strings.Repeat(`[{"b":`, 300) + "1" + strings.Repeat("}]", 300), strings.Repeat(`[{"b":`, 300) + "1" + strings.Repeat("]}", 300),
 	} {
 		sameAsForEach(t, raw)
 	}
 	paths, _ := filepath.Glob(filepath.Join("testdata", "*", "*.json"))
 	for _, p := range paths {
 		b, _ := os.ReadFile(p)
+		for i := range len(b) {
+			sameAsForEach(t, string(b[:i]))
+		}
 		sameAsForEach(t, string(b))
 		gjson.Parse(string(b)).ForEach(func(_, v gjson.Result) bool {
 			if v.IsObject() || v.IsArray() {
@@ -95,15 +106,22 @@ func FuzzCursor(f *testing.F) {
 }
 
 func TestPath(t *testing.T) {
+	msgs := root("messages").index(2)
+	content := msgs.dot("content")
+	part := content.index(0)
+	input := root("input").index(0)
+	inContent := input.dot("content")
+	meta := root("metadata")
+	tools := root("tools").index(1)
 	cases := []struct {
 		p    at
 		want string
 	}{
 		{root("model"), "model"},
-		{root("messages").index(2).dot("content").index(0).dot("type"), "messages[2].content[0].type"},
-		{root("input").index(0).dot("content").index(1), "input[0].content[1]"},
-		{root("metadata").dot("completion_window"), "metadata.completion_window"},
-		{root("tools").index(1).dot("type"), "tools[1].type"},
+		{part.dot("type"), "messages[2].content[0].type"},
+		{inContent.index(1), "input[0].content[1]"},
+		{meta.dot("completion_window"), "metadata.completion_window"},
+		{tools.dot("type"), "tools[1].type"},
 	}
 	for _, c := range cases {
 		if got := c.p.String(); got != c.want {
@@ -124,8 +142,11 @@ func TestMatches(t *testing.T) {
 		{`"auto"`, `"auto"`, true}, {`"\u0061uto"`, `"auto"`, true}, {`"Auto"`, `"auto"`, false}, {`""`, `""`, true},
 	}
 	for _, c := range cases {
-		var v gjson.Result
-		value(c.raw, 0, nil, 0, &v)
+		var tp tape
+		if !tp.build(c.raw) {
+			t.Fatalf("%s: not JSON", c.raw)
+		}
+		v := tp.root()
 		if got := matches(v, c.lit); got != c.want {
 			t.Errorf("matches(%s, %s) = %v, want %v", c.raw, c.lit, got, c.want)
 		}
@@ -133,7 +154,7 @@ func TestMatches(t *testing.T) {
 }
 
 // BenchmarkIterate compares walking the messages of a typical chat body with gjson's ForEach,
-// which copies every string holding an escape, against the cursor, which does not.
+// which copies every string holding an escape, against building the tape and stepping through it.
 func BenchmarkIterate(b *testing.B) {
 	body, err := os.ReadFile(filepath.Join("testdata", "chat", "valid_agent_turns.json"))
 	if err != nil {
@@ -149,12 +170,12 @@ func BenchmarkIterate(b *testing.B) {
 			})
 		}
 	})
-	b.Run("cursor", func(b *testing.B) {
+	b.Run("tape", func(b *testing.B) {
 		b.ReportAllocs()
-		w := walker{lay: new(layout)}
+		w := walker{t: new(tape)}
 		for b.Loop() {
-			w.lay.build(msgs.Raw)
-			for c := w.each(gjson.Result{Type: gjson.JSON, Raw: msgs.Raw}); c.next(); {
+			w.t.build(msgs.Raw)
+			for c := w.each(w.t.root()); c.next(); {
 				for d := w.each(c.Val); d.next(); {
 				}
 			}
