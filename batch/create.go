@@ -141,9 +141,10 @@ func (s *Service) claim(ctx *fasthttp.RequestCtx, owner, key string, fp [32]byte
 	return false, nil
 }
 
-// createFromFile creates an OpenAI file-based batch: the input file's lines become the items.
-// Problems with the request are errors; problems with a line fail the batch (status "failed",
-// errors naming the line), as OpenAI's validation does.
+// createFromFile creates an OpenAI file-based batch. Problems with the request are errors; the
+// batch is then answered "validating" while its run reads the input file's lines into items
+// (validate), and a bad line fails the batch (status "failed", errors naming the line), as
+// OpenAI's validation does.
 func (s *Service) createFromFile(ctx *fasthttp.RequestCtx, in *ingest, h *head, key string, fp hash.Hash) *apierr.Error {
 	switch {
 	case h.hasLabel:
@@ -182,22 +183,8 @@ func (s *Service) createFromFile(ctx *fasthttp.RequestCtx, in *ingest, h *head, 
 	now := time.Now()
 	m := &meta{
 		Shape: shapeOpenAI, Endpoint: h.endpoint, Surface: sf, Window: h.window, InputFileID: f.id,
-		Metadata: h.metadata, Webhook: bm.webhook, WebhookToken: bm.token,
+		Metadata: h.metadata, Webhook: bm.webhook, WebhookToken: bm.token, Status: statusValidating,
 		Created: now.UnixNano(), Expires: now.Add(w.Deadline).UnixNano(),
-	}
-	in.surface, in.resolved = sf, true
-	line, lerr := s.ingestFile(in, f.id, h.endpoint)
-	if in.failed {
-		return lerr
-	}
-	if lerr == nil && in.n == 0 {
-		lerr = apierr.BadValue("input_file_id", "The input file holds no requests.")
-	}
-	if lerr != nil {
-		in.abort()
-		m.Status, m.FailedAt, m.Errors = statusFailed, now.Unix(), batchErrors(lerr, line)
-	} else {
-		m.Total = in.n
 	}
 	return s.finishCreate(ctx, in, m, key, fp)
 }
@@ -223,9 +210,13 @@ func batchErrors(e *apierr.Error, line int) []byte {
 	return append(b, `}]}`...)
 }
 
+// errStopped ends an ingestion that its batch's cancel or the service's Close interrupted.
+var errStopped = apierr.New(409, apierr.TypeInvalidRequest, "", "batch_cancelled", "The batch was stopped while it was being validated.")
+
 // ingestFile stores the lines of input file id as items, each checked again (the rules may have
-// changed since the upload) and required to target endpoint. It returns the offending line.
-func (s *Service) ingestFile(in *ingest, id, endpoint string) (int, *apierr.Error) {
+// changed since the upload) and required to target endpoint, until stop reports true. It
+// returns the offending line.
+func (s *Service) ingestFile(in *ingest, id, endpoint string, stop func() bool) (int, *apierr.Error) {
 	f, err := os.Open(s.filePath(id))
 	if err != nil {
 		s.log.Error("batch: opening an input file failed", "file_id", id, "err", err)
@@ -236,6 +227,9 @@ func (s *Service) ingestFile(in *ingest, id, endpoint string) (int, *apierr.Erro
 	in.where = lineWhere
 	idx := uint32(0)
 	return readLines(f, s.cfg.MaxItemBytes, func(n int, line []byte) *apierr.Error {
+		if stop() {
+			return errStopped
+		}
 		if int(idx) >= s.cfg.MaxItems {
 			return apierr.BadValue("input_file_id", "A batch holds at most %d requests.", s.cfg.MaxItems)
 		}

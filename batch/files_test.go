@@ -182,9 +182,14 @@ func TestCreateFromFileValidation(t *testing.T) {
 	}
 	// Lines whose url differs from the batch's endpoint fail the batch, naming the line, as
 	// OpenAI's validation does.
-	r := e.call("POST", "/v1/batches", `{"input_file_id":"`+chatFile+`","endpoint":"/v1/responses","completion_window":"24h"}`)
-	if r.status != 200 || r.str("status") != "failed" || r.str("errors.data.0.line") != "1" || r.str("errors.data.0.param") != "url" {
-		t.Fatalf("mismatched endpoint: %d %s", r.status, r.body)
+	c := e.call("POST", "/v1/batches", `{"input_file_id":"`+chatFile+`","endpoint":"/v1/responses","completion_window":"24h"}`)
+	if c.status != 200 || c.str("status") != "validating" {
+		t.Fatalf("mismatched endpoint: %d %s", c.status, c.body)
+	}
+	e.wait(c.str("id"))
+	r := e.call("GET", "/v1/batches/"+c.str("id"), "")
+	if r.str("status") != "failed" || r.str("failed_at") == "" || r.str("errors.data.0.line") != "1" || r.str("errors.data.0.param") != "url" {
+		t.Fatalf("mismatched endpoint: %s", r.body)
 	}
 	if n := e.kvCount(nsItems, r.str("id")+"/"); n != 0 {
 		t.Fatalf("a failed batch kept %d item entries", n)

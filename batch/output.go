@@ -54,7 +54,8 @@ func (o *outFile) close(owner string) (bool, error) {
 	if o.err == nil {
 		o.err = os.Rename(o.s.filePath(o.id)+".part", o.s.filePath(o.id))
 	}
-	if o.err == nil {
+	if _, err := o.s.d.Store.KVGet(nsFiles, "m/"+o.id); o.err == nil && err != nil {
+		// Not recorded yet (a restart rewriting the same file finds it recorded).
 		_, o.err = o.s.saveFile(owner, o.id, o.filename, "batch_output", o.n, time.Now())
 	}
 	if o.err != nil {

@@ -95,14 +95,14 @@ func TestOpenAIBatchOutputs(t *testing.T) {
 	}
 	fid := e.upload(jsonlFile(3, nil)).str("id")
 	c := e.call("POST", "/v1/batches", `{"input_file_id":"`+fid+`","endpoint":"/v1/responses","completion_window":"24h","metadata":{"job":"x"}}`)
-	if c.status != 200 || c.str("object") != "batch" || c.str("request_counts.total") != "3" || c.str("metadata.job") != "x" ||
+	if c.status != 200 || c.str("object") != "batch" || c.str("status") != "validating" || c.str("metadata.job") != "x" ||
 		c.str("completion_window") != "24h" || c.str("input_file_id") != fid || c.str("expires_at") == "" {
 		t.Fatalf("%d %s", c.status, c.body)
 	}
 	id := c.str("id")
 	e.wait(id)
 	g := e.call("GET", "/v1/batches/"+id, "")
-	if g.str("status") != "completed" || g.str("request_counts.completed") != "2" || g.str("request_counts.failed") != "1" ||
+	if g.str("status") != "completed" || g.str("request_counts.total") != "3" || g.str("request_counts.completed") != "2" || g.str("request_counts.failed") != "1" ||
 		g.str("finalizing_at") == "" || g.str("completed_at") == "" || g.str("request_status") != "" {
 		t.Fatalf("%s", g.body)
 	}

@@ -93,11 +93,12 @@ func (s *Service) handleCancel(ctx *fasthttp.RequestCtx, owner, id string) {
 		writeError(ctx, notCancellable(m.Status))
 		return
 	}
-	if st, ok := r.requestCancel(); !ok {
+	cm, st, ok := r.requestCancel()
+	if !ok {
 		writeError(ctx, notCancellable(st))
 		return
 	}
-	writeJSON(ctx, 200, s.view(r.snapshot(), r, false))
+	writeJSON(ctx, 200, s.view(cm, nil, false))
 }
 
 func notCancellable(status string) *apierr.Error {

@@ -67,10 +67,15 @@ func (r *run) snapshot() *meta {
 	r.mu.Lock()
 	c := *r.m
 	r.mu.Unlock()
+	return r.counted(&c)
+}
+
+// counted fills c's counts from the live counters.
+func (r *run) counted(c *meta) *meta {
 	c.Completed = int(r.completed.Load())
 	c.Failed = int(r.failed.Load() + r.expired.Load())
 	c.Cancelled = int(r.cancelled.Load())
-	return &c
+	return c
 }
 
 func (r *run) isRunning(idx uint32) bool {
@@ -106,9 +111,12 @@ func (r *run) drive() {
 		r.count()
 	}
 	r.mu.Lock()
-	finalizing := r.m.Status == statusFinalizing
+	status := r.m.Status
 	r.mu.Unlock()
-	if !finalizing {
+	if status == statusValidating && !r.validate() {
+		return
+	}
+	if status != statusFinalizing {
 		if !r.stopping.Load() {
 			r.dispatch()
 		}
@@ -121,6 +129,52 @@ func (r *run) drive() {
 		}
 	}
 	r.finalize()
+}
+
+// validate reads an OpenAI batch's input file into items, then moves the batch to in_progress,
+// or to failed with an error naming the bad line. It reports false when the batch needs no more
+// work here: it failed, or the service is closing (validation starts over at the next start).
+// A batch cancelled meanwhile goes on to be cancelled with the items read so far.
+func (r *run) validate() bool {
+	s := r.s
+	s.dropItems(r.m.ID) // what an interrupted validation left
+	in := s.newIngest(r.owner, lineWhere)
+	in.id, in.surface, in.resolved = r.m.ID, r.m.Surface, true
+	line, e := s.ingestFile(in, r.m.InputFileID, r.m.Endpoint, func() bool { return r.ctx.Err() != nil })
+	if s.ctx.Err() != nil {
+		return false
+	}
+	if e == nil && in.n == 0 {
+		e = apierr.BadValue("input_file_id", "The input file holds no requests.")
+	}
+	now := time.Now()
+	r.mu.Lock()
+	stopping := r.stopping.Load() // set with the status, under r.mu
+	switch {
+	case stopping && e == nil:
+		r.m.Total = in.n
+	case stopping:
+	case e != nil:
+		r.m.Status, r.m.FailedAt, r.m.Errors = statusFailed, now.Unix(), batchErrors(e, line)
+	default:
+		r.m.Status, r.m.InProgressAt, r.m.Total = statusInProgress, now.Unix(), in.n
+	}
+	rec := r.m.record()
+	r.mu.Unlock()
+	if e != nil {
+		in.abort()
+	} else if in.marked {
+		_ = s.d.Store.KVDelete(nsIngest, in.id, false)
+	}
+	if err := s.d.Store.Put(rec, true); err != nil {
+		s.log.Error("batch: recording a validated batch failed", "batch_id", r.m.ID, "err", err)
+	}
+	if e != nil && !stopping {
+		s.log.Info("batch failed validation", "batch_id", r.m.ID, "line", line, "err", e.Message)
+		s.notify(r.snapshot(), r)
+		return false
+	}
+	return true
 }
 
 // count sets the counters from the stored item states (after a restart).
@@ -344,38 +398,44 @@ func (r *run) cancelRemaining() bool {
 	return true
 }
 
-// requestCancel moves the batch to cancelling and stops its work. It reports the status the
-// batch had when cancel could not apply (finalizing or already finished).
-func (r *run) requestCancel() (string, bool) {
+// requestCancel moves the batch to cancelling and stops its work. It returns the batch as the
+// cancel left it, or false with the status that kept cancel from applying (finalizing or
+// already finished).
+func (r *run) requestCancel() (*meta, string, bool) {
 	r.mu.Lock()
 	switch r.m.Status {
 	case statusCancelling:
 		r.mu.Unlock()
-		return "", true
+		return r.snapshot(), "", true
 	case statusInProgress, statusValidating:
 	default:
 		st := r.m.Status
 		r.mu.Unlock()
-		return st, false
+		return nil, st, false
 	}
 	r.m.Status, r.m.CancellingAt = statusCancelling, time.Now().Unix()
 	r.stopping.Store(true)
-	rec := r.m.record()
+	rec, c := r.m.record(), *r.m
 	r.mu.Unlock()
+	m := r.counted(&c)
 	if err := r.s.d.Store.Put(rec, true); err != nil {
 		r.s.log.Error("batch: recording a cancel failed", "batch_id", r.m.ID, "err", err)
 	}
 	r.cancel()
-	return "", true
+	return m, "", true
 }
 
-// finalize writes OpenAI's output files, then the batch's final status, then its webhook.
+// finalize writes OpenAI's output files, then the batch's final status, then its webhook. The
+// files' ids are recorded before they are written, so a restart rewrites the same files. A
+// cancelled batch stays "cancelling" meanwhile; others show "finalizing".
 func (r *run) finalize() {
 	s := r.s
 	now := time.Now()
 	r.mu.Lock()
-	if r.m.Shape == shapeOpenAI && r.m.Status != statusFinalizing {
-		r.m.Status, r.m.FinalizingAt = statusFinalizing, now.Unix()
+	if r.m.Shape == shapeOpenAI && r.m.OutputFileID == "" && r.m.ErrorFileID == "" {
+		if !r.stopping.Load() {
+			r.m.Status, r.m.FinalizingAt = statusFinalizing, now.Unix()
+		}
 		r.m.OutputFileID, r.m.ErrorFileID = newID("file-"), newID("file-")
 		rec := r.m.record()
 		r.mu.Unlock()

@@ -227,3 +227,56 @@ func TestRestartResumes(t *testing.T) {
 		}
 	}
 }
+
+// An OpenAI batch answers "validating" and reads its input file in its run; a restart during
+// validation starts it over from the file, whatever items the interrupted pass had stored.
+func TestRestartDuringValidation(t *testing.T) {
+	e := newEnv(t, Config{})
+	fid := e.upload(jsonlFile(5, nil)).str("id")
+	m := &meta{
+		ID: "batch_0123", Owner: owner, Shape: shapeOpenAI, Endpoint: "/v1/responses", Surface: "responses",
+		Window: "24h", Status: statusValidating, InputFileID: fid, Created: 1, Expires: 1 << 62,
+	}
+	if err := e.st.Put(m.record(), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.KVPut(nsIndex, indexKey(owner, shapeOpenAI, m.Created, m.ID), nil, true); err != nil {
+		t.Fatal(err)
+	}
+	// Leftovers of the interrupted pass: a state for an index the file does not have.
+	if err := e.st.KVPut(nsItems, string(stateKey(nil, m.ID, 7)), (&itemState{status: itemPending, customID: "ghost"}).append(nil), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.start(newFakeExec(e.st), Config{})
+	e.wait(m.ID)
+	g := e.call("GET", "/v1/batches/"+m.ID, "")
+	if g.str("status") != "completed" || g.str("request_counts.total") != "5" || g.str("request_counts.completed") != "5" {
+		t.Fatalf("%s", g.body)
+	}
+	if n := e.kvCount(nsItems, m.ID+"/s/"); n != 5 {
+		t.Fatalf("%d item states after the restart, want 5", n)
+	}
+}
+
+// Cancelling a batch right after it was created (validating, or just validated) cancels every
+// item and runs none.
+func TestCancelEarly(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.exec.hold = func([]byte) bool { return true }
+	fid := e.upload(jsonlFile(50, nil)).str("id")
+	id := e.call("POST", "/v1/batches", `{"input_file_id":"`+fid+`","endpoint":"/v1/responses","completion_window":"24h"}`).str("id")
+	if c := e.call("POST", "/v1/batches/"+id+"/cancel", ""); c.status != 200 || c.str("status") != "cancelling" {
+		t.Fatalf("cancel: %d %s", c.status, c.body)
+	}
+	e.wait(id)
+	g := e.call("GET", "/v1/batches/"+id, "")
+	if g.str("status") != "cancelled" || g.str("request_counts.completed") != "0" || len(e.exec.runs) != 0 {
+		t.Fatalf("%s (ran %d)", g.body, len(e.exec.runs))
+	}
+	if total := g.str("request_counts.total"); total != "0" && total != "50" {
+		t.Fatalf("total %s", total)
+	}
+}

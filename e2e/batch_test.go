@@ -385,11 +385,11 @@ func TestBatchOpenAI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b.Object != "batch" || b.InputFileID != f.ID || b.RequestCounts.Total != 3 || b.Metadata["job"] != "e2e" {
+		if b.Object != "batch" || b.InputFileID != f.ID || b.Status != openai.BatchStatusValidating || b.Metadata["job"] != "e2e" {
 			t.Fatalf("created: %s", b.RawJSON())
 		}
 		done := waitOpenAIBatch(t, c, b.ID, 30*time.Second)
-		if done.Status != openai.BatchStatusCompleted || done.RequestCounts.Completed != 3 || done.RequestCounts.Failed != 0 ||
+		if done.Status != openai.BatchStatusCompleted || done.RequestCounts.Total != 3 || done.RequestCounts.Completed != 3 || done.RequestCounts.Failed != 0 ||
 			done.OutputFileID == "" || done.ErrorFileID != "" || done.CompletedAt == 0 || done.FinalizingAt == 0 {
 			t.Fatalf("finished: %s", done.RawJSON())
 		}
