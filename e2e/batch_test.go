@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -672,4 +673,45 @@ func TestBatchSurvivesSIGKILL(t *testing.T) {
 			rerun, inflight, sentBeforeKill, finished)
 	}
 	t.Logf("sent before kill %d, finished before kill ≥ %d, engine requests in all %d (%d re-run)", sentBeforeKill, finished, total, rerun)
+}
+
+// TestBatchBodyLimit: --batch-max-body-bytes bounds a batch body, whether its length is
+// announced (refused before it is read) or it streams in chunks (refused once it passes the
+// limit), and nothing of a refused batch is stored.
+func TestBatchBodyLimit(t *testing.T) {
+	sim := startSim(t)
+	serve := startServe(t, []string{sim.URL}, "--batch-max-body-bytes", "65536")
+	body := sailBody("/v1/responses", "", 200, respItem(strings.Repeat("x", 400)))
+	if res := do(t, "POST", serve.URL+"/v1/batches", body); res.Status != 413 {
+		t.Fatalf("announced length: %d %s", res.Status, res.Body)
+	}
+	req, err := http.NewRequest("POST", serve.URL+"/v1/batches", io.MultiReader(strings.NewReader(body))) // unknown length: chunked
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 413 {
+		t.Fatalf("chunked: %d %s", resp.StatusCode, b)
+	}
+	if res := do(t, "POST", serve.URL+"/v1/batches", sailBody("/v1/responses", "", 3, respItem("small"))); res.Status != 200 {
+		t.Fatalf("a small batch: %d %s", res.Status, res.Body)
+	}
+	if list := do(t, "GET", serve.URL+"/v1/batches", ""); len(decodeSailList(t, list.Body)) != 1 {
+		t.Fatalf("list: %s", list.Body)
+	}
+}
+
+func decodeSailList(t testing.TB, b []byte) []sailBatch {
+	t.Helper()
+	var l []sailBatch
+	if err := json.Unmarshal(b, &l); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	return l
 }

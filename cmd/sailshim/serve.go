@@ -92,7 +92,7 @@ func serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 		Registry: reg, Metrics: m,
 	})
 	// Batch items run through srv (the batch service's Executor), so the service comes second.
-	batches, err := batch.New(batch.Config{DataDir: cfg.DataDir}, batch.Deps{
+	batches, err := batch.New(batch.Config{DataDir: cfg.DataDir, MaxBodyBytes: cfg.BatchMaxBodyBytes, Workers: cfg.BatchWorkers}, batch.Deps{
 		Exec: srv, Rules: validator, Windows: windows, Store: st, Models: pool, Webhooks: wh,
 		Logger: log, Registerer: reg,
 	})

@@ -32,18 +32,24 @@ type ServeConfig struct {
 	CacheEntries        int                    `yaml:"cache_entries"`
 	AsapReserve         int                    `yaml:"asap_reserve"`
 	MaxQueuedPerKey     int                    `yaml:"max_queued_per_key"`
+	BatchMaxBodyBytes   int64                  `yaml:"batch_max_body_bytes"`
+	BatchWorkers        int                    `yaml:"batch_workers"`
 	Pool                proxy.PoolConfig       `yaml:"pool"`
 	LogConfig           `yaml:",inline"`
 }
 
+// maxBatchBody is Sail's batch body limit, also the largest body the edge reads at all.
+const maxBatchBody = 256 << 20
+
 func defaultServeConfig() ServeConfig {
 	return ServeConfig{
-		Listen:       "127.0.0.1:8080",
-		DataDir:      "sailshim-data",
-		MaxBodyBytes: 32 << 20,
-		SyncTimeout:  30 * time.Minute,
-		Windows:      policy.DefaultWindows(),
-		LogConfig:    LogConfig{Level: "info", Format: "text"},
+		Listen:            "127.0.0.1:8080",
+		DataDir:           "sailshim-data",
+		MaxBodyBytes:      32 << 20,
+		BatchMaxBodyBytes: maxBatchBody,
+		SyncTimeout:       30 * time.Minute,
+		Windows:           policy.DefaultWindows(),
+		LogConfig:         LogConfig{Level: "info", Format: "text"},
 	}
 }
 
@@ -80,6 +86,8 @@ func serveFlags(c *ServeConfig) *layeredFlags {
 	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "responses kept hot in memory (default 10000)")
 	fs.IntVar(&c.AsapReserve, "asap-reserve", c.AsapReserve, "slots per model kept free for asap work while deferred work waits")
 	fs.IntVar(&c.MaxQueuedPerKey, "max-queued-per-key", c.MaxQueuedPerKey, "queued requests one key may have before 429 (default 10000)")
+	fs.Int64Var(&c.BatchMaxBodyBytes, "batch-max-body-bytes", c.BatchMaxBodyBytes, "largest POST /v1/batches body or batch input file (at most 256 MiB)")
+	fs.IntVar(&c.BatchWorkers, "batch-workers", c.BatchWorkers, "batch items in flight per window class (deferrable, flexible) (default 256)")
 	fs.DurationVar(&c.Pool.AttemptTimeout, "upstream-timeout", c.Pool.AttemptTimeout, "timeout of one upstream attempt (default 10m)")
 	fs.DurationVar(&c.Pool.RetryBackoff, "retry-backoff", c.Pool.RetryBackoff, "pause before the last retry on the same upstream (default 200ms)")
 	fs.DurationVar(&c.Pool.RefreshEvery, "refresh-every", c.Pool.RefreshEvery, "period of model discovery and engine load scraping (default 15s)")
@@ -107,6 +115,12 @@ func loadServeConfig(args []string) (ServeConfig, error) {
 	}
 	if len(c.APIKeys) == 0 {
 		return c, fmt.Errorf("no API keys: pass --api-key KEY (repeatable) or --api-keys-file FILE; clients send it as 'Authorization: Bearer KEY'")
+	}
+	if c.BatchMaxBodyBytes <= 0 || c.BatchMaxBodyBytes > maxBatchBody {
+		return c, fmt.Errorf("--batch-max-body-bytes must be from 1 to %d (256 MiB, the largest body the edge reads)", maxBatchBody)
+	}
+	if c.BatchWorkers < 0 {
+		return c, fmt.Errorf("--batch-workers must not be negative")
 	}
 	if len(c.Upstreams) == 0 && !c.Sim {
 		return c, fmt.Errorf("no upstream engine: pass --upstream URL (repeatable), or --sim to run against the built-in engine simulator")

@@ -62,6 +62,18 @@ pool: {retry_backoff: 1s}
 				t.Fatalf("%q", c.APIKeys)
 			}
 		}},
+		{name: "batch limits", args: []string{"--sim", "--api-key", "k", "--batch-max-body-bytes", "1048576", "--batch-workers", "8"},
+			check: func(t *testing.T, c ServeConfig) {
+				if c.BatchMaxBodyBytes != 1<<20 || c.BatchWorkers != 8 {
+					t.Fatalf("%+v", c)
+				}
+			}},
+		{name: "batch body default", args: []string{"--sim", "--api-key", "k"}, check: func(t *testing.T, c ServeConfig) {
+			if c.BatchMaxBodyBytes != 256<<20 {
+				t.Fatalf("%d", c.BatchMaxBodyBytes)
+			}
+		}},
+		{name: "batch body over 256 MiB", args: []string{"--sim", "--api-key", "k", "--batch-max-body-bytes", "268435457"}, err: "batch-max-body-bytes"},
 		{name: "no upstream", args: []string{"--api-key", "k"}, err: "--sim"},
 		{name: "no key", args: []string{"--sim"}, err: "no API keys"},
 		{name: "bad dialect", args: []string{"--api-key", "k", "--upstream", "http://h:1;dialect=foo"}, err: "unknown dialect"},
