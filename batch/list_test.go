@@ -108,4 +108,15 @@ func TestBatchWebhook(t *testing.T) {
 	if d.URL != "https://hooks.example/done" || d.Token != "tok" || string(d.Body) != string(get.body) {
 		t.Fatalf("delivery %+v\nGET %s", d, get.body)
 	}
+	// OpenAI's shape: the webhook carries the finished batch object, output file and all.
+	fid := e.upload(jsonlFile(2, nil)).str("id")
+	oid := e.call("POST", "/v1/batches", `{"input_file_id":"`+fid+`","endpoint":"/v1/responses","completion_window":"24h","metadata":{"completion_webhook":"https://hooks.example/oa"}}`).str("id")
+	e.wait(oid)
+	if len(hooks.got) != 2 {
+		t.Fatalf("%d deliveries", len(hooks.got))
+	}
+	get = e.call("GET", "/v1/batches/"+oid, "")
+	if d := hooks.got[1]; d.URL != "https://hooks.example/oa" || string(d.Body) != string(get.body) || get.str("output_file_id") == "" {
+		t.Fatalf("delivery %+v\nGET %s", d, get.body)
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
 )
 
 // sailBody is a Sail batch body with n items whose params come from item(i).
@@ -422,6 +423,34 @@ func TestBatchOpenAI(t *testing.T) {
 		// The batch keeps its own copy of the requests: still readable after the input is gone.
 		if again, err := c.Batches.Get(ctx, b.ID); err != nil || again.Status != openai.BatchStatusCompleted {
 			t.Fatalf("batch after deleting its input: %v", err)
+		}
+	})
+
+	t.Run("responses endpoint", func(t *testing.T) {
+		f := uploadJSONL(t, c, jsonl(2, "/v1/responses", func(i int) string {
+			return `{"model":"sim-1","input":"resp ` + strconv.Itoa(i) + `","max_output_tokens":32}`
+		}))
+		b, err := c.Batches.New(ctx, openai.BatchNewParams{
+			InputFileID: f.ID, Endpoint: openai.BatchNewParamsEndpointV1Responses,
+			CompletionWindow: openai.BatchNewParamsCompletionWindow24h,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := waitOpenAIBatch(t, c, b.ID, 30*time.Second)
+		lines := fileLines(t, c, done.OutputFileID)
+		if done.Status != openai.BatchStatusCompleted || len(lines) != 2 {
+			t.Fatalf("%d lines: %s", len(lines), done.RawJSON())
+		}
+		for _, l := range lines {
+			var r responses.Response
+			if err := json.Unmarshal(l.Response.Body, &r); err != nil || r.Status != "completed" || r.OutputText() == "" || r.ID != l.Response.RequestID {
+				t.Fatalf("line %s: %s", l.CustomID, l.Response.Body)
+			}
+			// The item's response is stored like any response.
+			if got, err := c.Responses.Get(ctx, r.ID, responses.ResponseGetParams{}); err != nil || got.OutputText() != r.OutputText() {
+				t.Fatalf("Responses.Get(%s): %v", r.ID, err)
+			}
 		}
 	})
 
