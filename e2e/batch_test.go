@@ -574,11 +574,12 @@ func TestBatchThousand(t *testing.T) {
 }
 
 // TestBatchCancel cancels an OpenAI-shape batch mid-run: its first items have completed, the
-// next hang in the engine, the rest wait. Cancel answers "cancelling", the batch ends
-// "cancelled", completed items keep their output and the others are in the error file.
+// next two hang in the engine (two batch workers), the rest wait. Cancel answers "cancelling",
+// the batch ends "cancelled", completed items keep their output and the others are in the
+// error file.
 func TestBatchCancel(t *testing.T) {
-	const n, quick = 300, 10
-	s := newStack(t)
+	const n, quick, workers = 300, 10, 2
+	s := newStack(t, "--batch-workers", strconv.Itoa(workers))
 	ctx := context.Background()
 	f := uploadJSONL(t, s.client, jsonl(n, "/v1/chat/completions", func(i int) string {
 		if i < quick {
@@ -599,7 +600,7 @@ func TestBatchCancel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, hung := simCounts(t, s.sim); got.RequestCounts.Completed == quick && hung > 0 {
+		if _, hung := simCounts(t, s.sim); got.RequestCounts.Completed == quick && hung == workers {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -618,8 +619,8 @@ func TestBatchCancel(t *testing.T) {
 	if done.Status != openai.BatchStatusCancelled || done.CancelledAt == 0 || done.RequestCounts.Completed != quick {
 		t.Fatalf("after cancel: %s", done.RawJSON())
 	}
-	if sent := simStats(t, s.sim); sent >= n {
-		t.Fatalf("every item reached the engine (%d): nothing was left to cancel", sent)
+	if sent := simStats(t, s.sim); sent != quick+workers {
+		t.Fatalf("the engine saw %d requests, want %d: the cancelled items must not run", sent, quick+workers)
 	}
 	out := fileLines(t, s.client, done.OutputFileID)
 	errs := fileLines(t, s.client, done.ErrorFileID)
