@@ -85,7 +85,7 @@ func (t tok) result() gjson.Result {
 }
 
 func skipWS(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+	for i < len(s) && s[i] <= ' ' && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
 		i++
 	}
 	return i
@@ -112,9 +112,26 @@ func load64(s string, i int) uint64 {
 }
 
 // scanString checks the string that opens at s[i] ('"') and returns the index just past it and
-// whether it holds escapes.
+// whether it holds escapes. Strings are most of a request's bytes, so text is crossed eight bytes
+// at a time; this part, which ends a plain string, is small enough to be inlined.
 func scanString(s string, i int) (end int, esc, ok bool) {
 	j := i + 1
+	for j+8 <= len(s) {
+		if m := stringStops(load64(s, j)); m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			if s[j] == '"' {
+				return j + 1, false, true
+			}
+			break
+		}
+		j += 8
+	}
+	return scanStringRest(s, j)
+}
+
+// scanStringRest finishes scanString from s[j], inside the string: escapes, control bytes and
+// the last few bytes of the body.
+func scanStringRest(s string, j int) (end int, esc, ok bool) {
 	for j < len(s) {
 		if j+8 <= len(s) {
 			m := stringStops(load64(s, j))
@@ -279,33 +296,51 @@ func scanKey(s string, i int) (int, bool) {
 }
 
 // scanContainer checks the object or array that opens at s[i] and returns the index just past
-// it. It keeps its own stack rather than recursing, so nesting depth costs a bit per level.
+// it. It keeps its own stack rather than recursing, so nesting depth costs a bit per level. It is
+// the loop most of a body's bytes pass through, so strings are crossed inline (plainEnd) and
+// only escapes and control bytes take a call.
 func scanContainer(s string, i int) (int, bool) {
-	var st nesting
-	var ok bool
+	var (
+		st  nesting
+		ok  bool
+		obj bool
+		c   byte
+	)
 	for {
 		// s[i] starts a value.
-		if c := s[i]; c == '{' || c == '[' {
-			obj := c == '{'
+		switch c = s[i]; c {
+		case '"':
+			for i++; i+8 <= len(s); i += 8 {
+				if m := stringStops(load64(s, i)); m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					break
+				}
+			}
+			if i < len(s) && s[i] == '"' {
+				i++
+			} else if i, _, ok = scanStringRest(s, i); !ok {
+				return i, false
+			}
+		case '{', '[':
+			obj = c == '{'
 			st.push(obj)
 			if i = skipWS(s, i+1); i >= len(s) {
 				return i, false
 			}
-			if c := s[i]; (obj && c == '}') || (!obj && c == ']') {
-				st.n--
-				i++
-			} else {
-				if obj {
-					if i, ok = scanKey(s, i); !ok {
-						return i, false
-					}
-				}
-				continue
+			if c = s[i]; c == '}' || c == ']' {
+				break // closed below, or rejected there if mismatched
 			}
-		} else if i, _, _, ok = scanScalar(s, i); !ok {
-			return i, false
+			if obj {
+				goto key
+			}
+			continue
+		default:
+			if i, _, _, ok = scanScalar(s, i); !ok {
+				return i, false
+			}
 		}
-		// A value ended at i: close containers until one continues with a comma.
+		// A value (or an empty container's opening) ended at i: close containers until one
+		// continues with a comma.
 		for {
 			if st.n == 0 {
 				return i, true
@@ -313,23 +348,42 @@ func scanContainer(s string, i int) (int, bool) {
 			if i = skipWS(s, i); i >= len(s) {
 				return i, false
 			}
-			obj := st.top()
-			if c := s[i]; (obj && c == '}') || (!obj && c == ']') {
+			obj = st.top()
+			if c = s[i]; (obj && c == '}') || (!obj && c == ']') {
 				st.n--
 				i++
 				continue
 			} else if c != ',' {
 				return i, false
 			}
-			i = skipWS(s, i+1)
-			if obj {
-				if i, ok = scanKey(s, i); !ok {
-					return i, false
-				}
-			} else if i >= len(s) {
+			if i = skipWS(s, i+1); i >= len(s) {
 				return i, false
 			}
 			break
+		}
+		if !obj {
+			continue
+		}
+	key:
+		if s[i] != '"' {
+			return i, false
+		}
+		for i++; i+8 <= len(s); i += 8 {
+			if m := stringStops(load64(s, i)); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+		}
+		if i < len(s) && s[i] == '"' {
+			i++
+		} else if i, _, ok = scanStringRest(s, i); !ok {
+			return i, false
+		}
+		if i = skipWS(s, i); i >= len(s) || s[i] != ':' {
+			return i, false
+		}
+		if i = skipWS(s, i+1); i >= len(s) {
+			return i, false
 		}
 	}
 }
@@ -491,4 +545,16 @@ func validBody(s string) bool {
 	}
 	end, ok := scanContainer(s, i)
 	return ok && skipWS(s, end) == len(s)
+}
+
+// plainEnd returns the index of the first byte from s[j] on that ends or interrupts plain string
+// text, or where fewer than eight bytes are left.
+func plainEnd(s string, j int) int {
+	for j+8 <= len(s) {
+		if m := stringStops(load64(s, j)); m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+		j += 8
+	}
+	return j
 }

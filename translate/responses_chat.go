@@ -173,9 +173,12 @@ type respTool struct {
 	typ, name, desc, params, strict, format tok
 }
 
-func readRespTool(t tok) respTool {
+// readRespTool consumes the current element of a, an object, reading its members in one pass.
+func readRespTool(a *scan) respTool {
 	var rt respTool
-	for m := openScan(t.raw, 0); m.next(); {
+	m := a.sub()
+	defer a.resume(&m)
+	for m.next() {
 		v := m.value()
 		switch m.keyText() {
 		case "type":
@@ -200,11 +203,11 @@ func (w *respReqWriter) tools(sc *scan) {
 	w.dst = append(w.dst, '[')
 	a := sc.sub()
 	for a.next() {
-		t := a.value()
-		if !t.isObject() {
+		if a.peek() != '{' {
+			a.value()
 			continue
 		}
-		rt := readRespTool(t)
+		rt := readRespTool(&a)
 		switch {
 		case rt.typ.is("function"):
 			w.dst = appendSep(w.dst)
@@ -316,7 +319,7 @@ func (w *respReqWriter) input(sc *scan) {
 	iw := inputWriter{dst: append(w.dst, '['), c: w.c}
 	a := sc.sub()
 	for iw.err == nil && a.next() {
-		iw.item(a.n-1, a.value())
+		iw.item(a.n-1, &a)
 	}
 	if iw.err != nil {
 		w.err = iw.err
@@ -343,9 +346,12 @@ type respItem struct {
 	content, callID, name, args, input, output tok
 }
 
-func readRespItem(item tok) respItem {
+// readRespItem consumes the current element of a, an object, reading its members in one pass.
+func readRespItem(a *scan) respItem {
 	var it respItem
-	for m := openScan(item.raw, 0); m.next(); {
+	m := a.sub()
+	defer a.resume(&m)
+	for m.next() {
 		v := m.value()
 		switch m.keyText() {
 		case "type":
@@ -369,15 +375,18 @@ func readRespItem(item tok) respItem {
 	return it
 }
 
-// item writes input item i, which has been scanned (a.value), so is valid JSON.
-func (w *inputWriter) item(i int, item tok) {
-	if !item.isObject() {
-		if item.exists() {
+// item writes input item i, the current element of a.
+func (w *inputWriter) item(i int, a *scan) {
+	if a.peek() != '{' {
+		if a.value().exists() {
 			w.err = apierr.WrongType(itemParam(i, ""), "an object")
 		}
 		return
 	}
-	it := readRespItem(item)
+	it := readRespItem(a)
+	if a.bad {
+		return
+	}
 	switch typ := it.typ; {
 	case typ.is("message") || (!typ.exists() && it.role.exists()):
 		w.message(i, &it)
@@ -494,7 +503,7 @@ func appendInputContent(dst []byte, content tok, i int, field string) ([]byte, *
 	dst = append(dst, '"')
 	j := 0
 	for a := openScan(content.raw, 0); a.next(); j++ {
-		typ, text := readPart(a.value())
+		typ, text := readPart(&a)
 		switch {
 		case typ.is("input_text"), typ.is("output_text"), typ.is("text"), typ.is("summary_text"), typ.is("reasoning_text"):
 		case typ.is("refusal"):
@@ -512,9 +521,15 @@ func appendInputContent(dst []byte, content tok, i int, field string) ([]byte, *
 
 // readPart reads a content part's type and, in one pass, the member holding its text: "text",
 // or "refusal" for a refusal part (the first of each, as gjson reads).
-func readPart(p tok) (typ, text tok) {
+func readPart(a *scan) (typ, text tok) {
+	if a.peek() != '{' {
+		a.value()
+		return tok{}, tok{}
+	}
 	var txt, refusal tok
-	for m := openScan(p.raw, 0); m.next(); {
+	m := a.sub()
+	defer a.resume(&m)
+	for m.next() {
 		v := m.value()
 		switch {
 		case !typ.exists() && m.keyIs("type"):
