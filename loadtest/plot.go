@@ -76,7 +76,7 @@ func (r *Report) WritePlot(w io.Writer) error {
 			x(at.Seconds()), x(at.Seconds()), axisY-8, axisY)
 	}
 	if len(r.LateAt) > 0 {
-		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" fill="#8e44ad">| purple ticks: load generator more than 50 ms late (machine busy)</text>`+"\n", plotLeft+4, axisY-12)
+		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" fill="#8e44ad">| ticks: load generator &gt; 50 ms late (machine busy)</text>`+"\n", plotLeft, axisY+34)
 	}
 	step := niceStep(endS, 12)
 	for s := 0.0; s <= endS+1e-9; s += step {
