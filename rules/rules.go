@@ -144,7 +144,7 @@ func (v *Validator) Validate(s Surface, body []byte, out *Request) (err *apierr.
 	w := walker{v: v, out: out, t: tp}
 	var seen uint64
 	for c := w.each(tp.root()); c.next(); {
-		k, ok := t.index[c.Key]
+		k, ok := t.index.find(c.Key)
 		if !ok {
 			return apierr.Unknown(strings.Clone(c.Key))
 		}

@@ -85,17 +85,19 @@ type table struct {
 	surface Surface
 	title   string
 	fields  []rule
-	index   map[string]int
+	index   strIndex
 }
 
 func newTable(s Surface, title string, fields []rule) table {
-	t := table{surface: s, title: title, fields: fields, index: make(map[string]int, len(fields))}
+	t := table{surface: s, title: title, fields: fields}
+	keys := make([]string, len(fields))
 	for i, f := range fields {
 		if f.Field == "" {
 			t.fields[i].Field = f.key
 		}
-		t.index[f.key] = i
+		keys[i] = f.key
 	}
+	t.index = newStrIndex(keys)
 	return t
 }
 
@@ -118,27 +120,29 @@ func (t *table) rows() []Row {
 type enum struct {
 	field string // the discriminator's path, e.g. `messages[].content[].type`
 	rows  []rule
-	index map[string]int
+	index strIndex
 	valid string // the Supported and Constrained values, quoted, for error messages
 	open  bool   // values not listed are accepted (include)
 }
 
 func newEnum(field string, open bool, rows []rule) *enum {
-	e := &enum{field: field, rows: rows, index: make(map[string]int, len(rows)), open: open}
+	e := &enum{field: field, rows: rows, open: open}
 	var valid []string
+	keys := make([]string, len(rows))
 	for i, r := range rows {
 		e.rows[i].Field = field + `: "` + r.key + `"`
-		e.index[r.key] = i
+		keys[i] = r.key
 		if r.Verdict != Rejected {
 			valid = append(valid, `"`+r.key+`"`)
 		}
 	}
+	e.index = newStrIndex(keys)
 	e.valid = strings.Join(valid, ", ")
 	return e
 }
 
 func (e *enum) find(s string) *rule {
-	if i, ok := e.index[s]; ok {
+	if i, ok := e.index.find(s); ok {
 		return &e.rows[i]
 	}
 	return nil
@@ -181,6 +185,55 @@ func (r rule) sub(e ...*enum) rule     { r.nested = e; return r }
 func (r rule) enum(allow, deny []string) rule {
 	r.kind, r.allow, r.deny = kEnum, allow, deny
 	return r
+}
+
+// strIndex finds a string's position in a fixed list: an open-addressing table hashed on the
+// length and three bytes, cheaper than a map lookup for the short names of the matrix, which the
+// walk looks up once per member and discriminator.
+type strIndex struct {
+	keys  []string
+	slots []int16 // position+1 in keys; 0: empty. A power of two long, at least twice len(keys)
+}
+
+func newStrIndex(keys []string) strIndex {
+	n := 8
+	for n < 2*len(keys) {
+		n *= 2
+	}
+	x := strIndex{keys: keys, slots: make([]int16, n)}
+	for i, k := range keys {
+		if _, dup := x.find(k); dup {
+			panic("rules: " + k + " is listed twice")
+		}
+		h := strHash(k)
+		for x.slots[h&uint(n-1)] != 0 {
+			h++
+		}
+		x.slots[h&uint(n-1)] = int16(i + 1)
+	}
+	return x
+}
+
+func strHash(s string) uint {
+	n := uint(len(s))
+	if n == 0 {
+		return 0
+	}
+	return n*0x9e37 ^ uint(s[0])*0x1f3 ^ uint(s[n/2])*0x61 ^ uint(s[n-1])*0x3b
+}
+
+// find returns the position of s in the list.
+func (x *strIndex) find(s string) (int, bool) {
+	mask := uint(len(x.slots) - 1)
+	for h := strHash(s); ; h++ {
+		k := x.slots[h&mask]
+		if k == 0 {
+			return 0, false
+		}
+		if x.keys[k-1] == s {
+			return int(k - 1), true
+		}
+	}
 }
 
 // fields collects, in one pass, the members of an object whose names are listed in names (bit i

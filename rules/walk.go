@@ -74,68 +74,85 @@ func (t *tape) build(s string) bool {
 	return ok
 }
 
-// index is build's loop, on local slices so that appends stay in registers.
+// index is build's loop, on local slices so that appends stay in registers. Most of a body's
+// bytes are string text, so plain strings are crossed inline, eight bytes at a time; only
+// escapes and control bytes take a call.
 func index(s string, nodes []node, open []int32) ([]node, []int32, bool) {
+	var (
+		ok   bool
+		esc  bool
+		obj  bool
+		c    byte
+		info uint8
+		k    int32
+	)
 	i := skipSpace(s, 0)
 	if i >= len(s) {
 		return nodes, open, false
 	}
 	for {
 		// s[i] starts a value.
-		switch c := s[i]; c {
+		start := i
+		switch c = s[i]; c {
 		case '{', '[':
-			kind := uint8(jArray)
-			if c == '{' {
-				kind = jObject
+			obj = c == '{'
+			info = jArray
+			if obj {
+				info = jObject
 			}
 			open = append(open, int32(len(nodes)))
-			nodes = append(nodes, node{start: int32(i), info: kind})
+			nodes = append(nodes, node{start: int32(i), info: info})
 			if i = skipSpace(s, i+1); i >= len(s) {
 				return nodes, open, false
 			}
-			if c := s[i]; c != '}' && c != ']' {
-				if kind == jObject {
-					var ok bool
-					if nodes, i, ok = appendKey(nodes, s, i); !ok {
-						return nodes, open, false
-					}
-				}
-				continue
+			if c = s[i]; c == '}' || c == ']' {
+				break // closed below, or rejected there if mismatched
 			}
-			// An empty container: the loop below closes it (or rejects a mismatched bracket).
-		default:
-			n := int32(len(nodes))
-			nd := node{start: int32(i), next: n + 1}
-			var ok bool
-			switch c {
-			case '"':
-				var esc bool
-				i, esc, ok = scanString(s, i)
-				nd.info = jString
-				if esc {
-					nd.info |= escaped
+			if obj {
+				goto key
+			}
+			continue
+		case '"':
+			for i++; i+8 <= len(s); i += 8 {
+				if m := stringStops(load64(s, i)); m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					break
 				}
+			}
+			info = jString
+			if i < len(s) && s[i] == '"' {
+				i++
+			} else {
+				if i, esc, ok = scanStringRest(s, i); !ok {
+					return nodes, open, false
+				}
+				if esc {
+					info |= escaped
+				}
+			}
+			nodes = append(nodes, node{start: int32(start), end: int32(i), next: int32(len(nodes)) + 1, info: info})
+		default:
+			switch c {
 			case 't':
 				i, ok = literal(s, i, "true")
-				nd.info = jTrue
+				info = jTrue
 			case 'f':
 				i, ok = literal(s, i, "false")
-				nd.info = jFalse
+				info = jFalse
 			case 'n':
 				i, ok = literal(s, i, "null")
-				nd.info = jNull
+				info = jNull
 			default:
 				i, ok = scanNumber(s, i)
-				nd.info = jNumber
+				info = jNumber
 			}
 			if !ok {
 				return nodes, open, false
 			}
-			nd.end = int32(i)
-			nodes = append(nodes, nd)
+			nodes = append(nodes, node{start: int32(start), end: int32(i), next: int32(len(nodes)) + 1, info: info})
 		}
-		// A value ended at i (or an empty container is at its bracket): close containers until
-		// one continues with a comma.
+		// A value (or an empty container's opening) ended at i: close containers until one
+		// continues with a comma.
 		for {
 			if len(open) == 0 {
 				return nodes, open, skipSpace(s, i) == len(s)
@@ -143,9 +160,9 @@ func index(s string, nodes []node, open []int32) ([]node, []int32, bool) {
 			if i = skipSpace(s, i); i >= len(s) {
 				return nodes, open, false
 			}
-			k := open[len(open)-1]
-			obj := nodes[k].info == jObject
-			if c := s[i]; (obj && c == '}') || (!obj && c == ']') {
+			k = open[len(open)-1]
+			obj = nodes[k].info == jObject
+			if c = s[i]; (obj && c == '}') || (!obj && c == ']') {
 				open = open[:len(open)-1]
 				nodes[k].end, nodes[k].next = int32(i+1), int32(len(nodes))
 				i++
@@ -153,41 +170,45 @@ func index(s string, nodes []node, open []int32) ([]node, []int32, bool) {
 			} else if c != ',' {
 				return nodes, open, false
 			}
-			i = skipSpace(s, i+1)
-			if obj {
-				var ok bool
-				if nodes, i, ok = appendKey(nodes, s, i); !ok {
-					return nodes, open, false
-				}
-			} else if i >= len(s) {
+			if i = skipSpace(s, i+1); i >= len(s) {
 				return nodes, open, false
 			}
 			break
 		}
+		if !obj {
+			continue
+		}
+	key:
+		// s[i] starts a member name.
+		if s[i] != '"' {
+			return nodes, open, false
+		}
+		start = i
+		for i++; i+8 <= len(s); i += 8 {
+			if m := stringStops(load64(s, i)); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+		}
+		info = jKey
+		if i < len(s) && s[i] == '"' {
+			i++
+		} else {
+			if i, esc, ok = scanStringRest(s, i); !ok {
+				return nodes, open, false
+			}
+			if esc {
+				info |= escaped
+			}
+		}
+		nodes = append(nodes, node{start: int32(start), end: int32(i), next: int32(len(nodes)) + 1, info: info})
+		if i = skipSpace(s, i); i >= len(s) || s[i] != ':' {
+			return nodes, open, false
+		}
+		if i = skipSpace(s, i+1); i >= len(s) {
+			return nodes, open, false
+		}
 	}
-}
-
-// appendKey records the member name at s[i] and checks the colon after it; it returns the index
-// of the member's value.
-func appendKey(nodes []node, s string, i int) ([]node, int, bool) {
-	if i >= len(s) || s[i] != '"' {
-		return nodes, i, false
-	}
-	end, esc, ok := scanString(s, i)
-	if !ok {
-		return nodes, i, false
-	}
-	info := uint8(jKey)
-	if esc {
-		info |= escaped
-	}
-	nodes = append(nodes, node{start: int32(i), end: int32(end), next: int32(len(nodes)) + 1, info: info})
-	i = skipSpace(s, end)
-	if i >= len(s) || s[i] != ':' {
-		return nodes, i, false
-	}
-	i = skipSpace(s, i+1)
-	return nodes, i, i < len(s)
 }
 
 // key is the decoded member name at node k. It allocates only when the name holds escapes.
@@ -215,7 +236,7 @@ func literal(s string, i int, lit string) (int, bool) {
 }
 
 func skipSpace(raw string, i int) int {
-	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+	for i < len(raw) && raw[i] <= ' ' && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
 		i++
 	}
 	return i
@@ -241,11 +262,10 @@ func load64(s string, i int) uint64 {
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
-// scanString checks the string that opens at s[i] ('"') and returns the index just past it and
-// whether it holds escapes. Strings are most of a request's bytes, so text is crossed eight
-// bytes at a time.
-func scanString(s string, i int) (end int, esc, ok bool) {
-	j := i + 1
+// scanStringRest finishes a string from s[j], inside it, where plain text stopped: escapes,
+// control bytes and the last few bytes of the body. It returns the index just past the string
+// and whether it holds escapes.
+func scanStringRest(s string, j int) (end int, esc, ok bool) {
 	for j < len(s) {
 		if j+8 <= len(s) {
 			m := stringStops(load64(s, j))
