@@ -25,7 +25,7 @@ import (
 //
 // SAILSHIM_BENCH_ITEMS (default 100000) and SAILSHIM_BENCH_ITEM_BYTES (default 1024, the size
 // of each item's input text) change the batch; SAILSHIM_BENCH_SIM_ARGS replaces the simulator
-// flags. The body is generated while it is sent (an io.Pipe), so the test itself never holds it.
+// flags and SAILSHIM_BENCH_SERVE_ARGS adds serve flags (e.g. "--asap-reserve 4"). The body is generated while it is sent (an io.Pipe), so the test itself never holds it.
 // It reports: submit time (first byte sent → reply), serve's peak RSS (VmHWM) before and after,
 // drain time (reply → batch completed), and the latency of asap chat requests sent by a few
 // concurrent clients before the batch and during its drain.
@@ -39,8 +39,9 @@ func TestBatchBench100k(t *testing.T) {
 	if v := os.Getenv("SAILSHIM_BENCH_SIM_ARGS"); v != "" {
 		simArgs = strings.Fields(v)
 	}
+	serveArgs := append([]string{"--log-level", "warn"}, strings.Fields(os.Getenv("SAILSHIM_BENCH_SERVE_ARGS"))...)
 	sim := startSim(t, simArgs...)
-	serve := startServe(t, []string{sim.URL}, "--log-level", "warn")
+	serve := startServe(t, []string{sim.URL}, serveArgs...)
 	pid := serve.cmd.Process.Pid
 
 	const asapClients = 4
@@ -119,7 +120,7 @@ func TestBatchBench100k(t *testing.T) {
 	}
 
 	mb := func(b int64) string { return fmt.Sprintf("%.0f MB", float64(b)/(1<<20)) }
-	t.Logf("simulator: %s", strings.Join(simArgs, " "))
+	t.Logf("simulator: %s; serve: %s", strings.Join(simArgs, " "), strings.Join(serveArgs, " "))
 	t.Logf("batch: %d items, body %s (%d B per item input)", items, mb(sent.Load()), itemBytes)
 	t.Logf("submit: %s (%.0f MB/s, %.0f items/s ingested)", submit.Round(time.Millisecond),
 		float64(sent.Load())/(1<<20)/submit.Seconds(), float64(items)/submit.Seconds())
