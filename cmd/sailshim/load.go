@@ -44,11 +44,11 @@ func runLoad(args []string) error {
 	md := fs.Bool("markdown", false, "also print the figures as Markdown tables")
 	check := fs.Bool("check", false, "exit with status 1 when a goal is missed")
 	quiet := fs.Bool("quiet", false, "no progress lines")
-	fs.Func("serve-arg", "extra flag for `sailshim serve`, e.g. --serve-arg=--log-level=debug (repeatable)", func(s string) error {
+	fs.Func("serve-arg", "extra flag for 'sailshim serve', e.g. --serve-arg=--log-level=debug (repeatable)", func(s string) error {
 		c.ServeArgs = append(c.ServeArgs, s)
 		return nil
 	})
-	fs.Func("sim-arg", "extra flag for `sailshim sim` (repeatable)", func(s string) error {
+	fs.Func("sim-arg", "extra flag for 'sailshim sim' (repeatable)", func(s string) error {
 		c.SimArgs = append(c.SimArgs, s)
 		return nil
 	})
