@@ -299,7 +299,7 @@ func scanKey(s string, i int) (int, bool) {
 
 // scanContainer checks the object or array that opens at s[i] and returns the index just past
 // it. It keeps its own stack rather than recursing, so nesting depth costs a bit per level. It is
-// the loop most of a body's bytes pass through, so strings are crossed inline (plainEnd) and
+// the loop most of a body's bytes pass through, so plain strings are crossed inline and
 // only escapes and control bytes take a call.
 func scanContainer(s string, i int) (int, bool) {
 	var (
@@ -401,6 +401,22 @@ func scanValue(s string, i int) (tok, int, bool) {
 		}
 		return tok{raw: s[i:end], kind: kind}, end, ok
 	}
+	if s[i] == '"' {
+		// Plain text crossed inline (see scanString).
+		end, esc, ok := i+1, false, true
+		for ; end+8 <= len(s); end += 8 {
+			if m := stringStops(load64(s, end)); m != 0 {
+				end += bits.TrailingZeros64(m) >> 3
+				break
+			}
+		}
+		if end < len(s) && s[end] == '"' {
+			end++
+		} else if end, esc, ok = scanStringRest(s, end); !ok {
+			return tok{}, end, false
+		}
+		return tok{raw: s[i:end], kind: tString, esc: esc}, end, true
+	}
 	end, kind, esc, ok := scanScalar(s, i)
 	if !ok {
 		return tok{}, end, false
@@ -465,8 +481,17 @@ func (sc *scan) next() bool {
 			sc.bad = true
 			return false
 		}
-		end, esc, ok := scanString(s, i)
-		if !ok {
+		// The member name, its plain text crossed inline (see scanString).
+		end, esc, ok := i+1, false, true
+		for ; end+8 <= len(s); end += 8 {
+			if m := stringStops(load64(s, end)); m != 0 {
+				end += bits.TrailingZeros64(m) >> 3
+				break
+			}
+		}
+		if end < len(s) && s[end] == '"' {
+			end++
+		} else if end, esc, ok = scanStringRest(s, end); !ok {
 			sc.bad = true
 			return false
 		}
@@ -547,16 +572,4 @@ func validBody(s string) bool {
 	}
 	end, ok := scanContainer(s, i)
 	return ok && skipWS(s, end) == len(s)
-}
-
-// plainEnd returns the index of the first byte from s[j] on that ends or interrupts plain string
-// text, or where fewer than eight bytes are left.
-func plainEnd(s string, j int) int {
-	for j+8 <= len(s) {
-		if m := stringStops(load64(s, j)); m != 0 {
-			return j + bits.TrailingZeros64(m)>>3
-		}
-		j += 8
-	}
-	return j
 }
