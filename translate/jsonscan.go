@@ -76,7 +76,7 @@ func (t tok) field(name string) tok {
 	return tok{}
 }
 
-// result is t as a gjson.Result, for the few writers shared with the reply side.
+// result is t as a gjson.Result, for error messages that describe a value.
 func (t tok) result() gjson.Result {
 	if t.kind == tNone {
 		return gjson.Result{}
@@ -115,7 +115,8 @@ func load64(s string, i int) uint64 {
 
 // scanString checks the string that opens at s[i] ('"') and returns the index just past it and
 // whether it holds escapes. Strings are most of a request's bytes, so text is crossed eight bytes
-// at a time; this part, which ends a plain string, is small enough to be inlined.
+// at a time; this part ends a plain string, scanStringRest the others. The hottest loops write
+// this part out inline.
 func scanString(s string, i int) (end int, esc, ok bool) {
 	j := i + 1
 	for j+8 <= len(s) {
@@ -279,24 +280,6 @@ func (st *nesting) top() bool {
 	return *st.word(k)&(1<<(k&63)) != 0
 }
 
-// scanKey checks the member name at s[i] and the colon after it, and returns the index of the
-// value that follows.
-func scanKey(s string, i int) (int, bool) {
-	if i >= len(s) || s[i] != '"' {
-		return i, false
-	}
-	i, _, ok := scanString(s, i)
-	if !ok {
-		return i, false
-	}
-	i = skipWS(s, i)
-	if i >= len(s) || s[i] != ':' {
-		return i, false
-	}
-	i = skipWS(s, i+1)
-	return i, i < len(s)
-}
-
 // scanContainer checks the object or array that opens at s[i] and returns the index just past
 // it. It keeps its own stack rather than recursing, so nesting depth costs a bit per level. It is
 // the loop most of a body's bytes pass through, so plain strings are crossed inline and
@@ -425,8 +408,8 @@ func scanValue(s string, i int) (tok, int, bool) {
 }
 
 // scan steps through the members of an object or the elements of an array, checking the syntax
-// around them. Each step yields the position of a value, which the caller must consume with
-// value, skip or a nested scan (then setting at to its end). Once bad is set, next stops.
+// around them. Each step yields the position of a value, which the caller must consume, with
+// value or with a nested scan (sub, then resume). Once bad is set, next stops.
 type scan struct {
 	s   string
 	at  int  // the current value's start, and after consuming it, its end
