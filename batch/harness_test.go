@@ -106,14 +106,14 @@ func (models) Serves(m string) bool { return m == "sim-1" }
 
 // env is a Service on a real store in a temporary directory.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	st   *store.Store
 	exec *fakeExec
 	s    *Service
 }
 
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(store.Config{Dir: dir + "/store"})
