@@ -88,6 +88,39 @@ func TestChatRequest(t *testing.T) {
 	}
 }
 
+// TestChatRequestHistoryRewrite covers how a message is judged to need a rewrite: the role read
+// from the first member or further on, and custom tool calls spelled plainly or with escapes.
+func TestChatRequestHistoryRewrite(t *testing.T) {
+	const custom = `{"id":"c1","type":"custom","custom":{"name":"sh","input":"ls"}}`
+	const asFunction = `{"id":"c1","type":"function","function":{"name":"sh","arguments":"{\"input\":\"ls\"}"}}`
+	cases := []struct {
+		name, msg, want string
+	}{
+		{"developer first", `{"role":"developer","content":"d"}`, `{"role":"system","content":"d"}`},
+		{"developer later", `{"content":"d", "role" : "developer"}`, `{"content":"d","role":"system"}`},
+		{"developer escaped", `{"r\u006fle":"dev\u0065loper","content":"d"}`, `{"role":"system","content":"d"}`},
+		{"first role wins", `{"role":"user","role":"developer","content":"d"}`, `{"role":"user","role":"developer","content":"d"}`},
+		{"custom call", `{"role":"assistant","content":null,"tool_calls":[` + custom + `]}`,
+			`{"role":"assistant","content":null,"tool_calls":[` + asFunction + `]}`},
+		{"custom call escaped", `{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"\u0063ustom","custom":{"name":"sh","input":"ls"}}]}`,
+			`{"role":"assistant","content":null,"tool_calls":[` + asFunction + `]}`},
+		{"custom only in text", `{"role":"assistant","content":"a custom tool","tool_calls":[{"id":"c1","type":"function","function":{"name":"custom","arguments":"{}"}}]}`,
+			`{"role":"assistant","content":"a custom tool","tool_calls":[{"id":"c1","type":"function","function":{"name":"custom","arguments":"{}"}}]}`},
+		{"user kept as written", `{ "role" : "user" , "content" : "u" }`, `{ "role" : "user" , "content" : "u" }`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, e := ChatRequest(nil, []byte(`{"model":"m","messages":[`+c.msg+`]}`), VLLM)
+			if e != nil {
+				t.Fatal(e)
+			}
+			if got := gjson.GetBytes(out, "messages.0").Raw; got != c.want {
+				t.Errorf("message\n got %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}
+
 func TestChatRequestCustomToolDescription(t *testing.T) {
 	body := `{"model":"m","messages":[],"tools":[{"type":"custom","custom":{"name":"p","description":"Patch \"files\".","format":{"type":"grammar","grammar":{"syntax":"regex","definition":"^a+\n$"}}}}]}`
 	out, e := ChatRequest(nil, []byte(body), VLLM)

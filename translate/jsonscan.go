@@ -76,6 +76,26 @@ func (t tok) field(name string) tok {
 	return tok{}
 }
 
+// leadingMember returns the value of an object's first member when that member's name is written
+// exactly as key (quotes included), or an absent tok. obj has been scanned. It spares a scan for
+// the usual shape of messages and tools, whose first member is "role" or "type".
+func leadingMember(obj string, key string) tok {
+	i := skipWS(obj, 1)
+	if len(obj)-i < len(key) || obj[i:i+len(key)] != key {
+		return tok{}
+	}
+	i = skipWS(obj, i+len(key))
+	if i >= len(obj) || obj[i] != ':' {
+		return tok{}
+	}
+	i = skipWS(obj, i+1)
+	if i >= len(obj) {
+		return tok{}
+	}
+	v, _, _ := scanValue(obj, i)
+	return v
+}
+
 // result is t as a gjson.Result, for error messages that describe a value.
 func (t tok) result() gjson.Result {
 	if t.kind == tNone {
