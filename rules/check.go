@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -183,10 +184,10 @@ func (w *walker) maxTokens(key string, v val) *apierr.Error {
 	if isNull(v) {
 		return nil
 	}
-	if !isInt(v) {
+	n := num(v)
+	if !isNumber(v) || n != math.Trunc(n) {
 		return apierr.WrongType(key, "an integer")
 	}
-	n := num(v)
 	if n < 1 || n > maxTokenCap {
 		return apierr.BadValue(key, "Invalid '%s': %s; it must be a positive integer (at most %d).",
 			key, v.Raw, maxTokenCap)

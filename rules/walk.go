@@ -431,7 +431,19 @@ func owned(v val) string {
 }
 
 // num is a number's value (numbers on the tape are valid JSON; out-of-range ones are ±Inf).
+// Token limits and the like are short integers, read without strconv.
 func num(v val) float64 {
+	if r := v.Raw; len(r) > 0 && len(r) <= 15 {
+		n := uint64(0)
+		for i := 0; i < len(r); i++ {
+			if r[i]-'0' >= 10 {
+				f, _ := strconv.ParseFloat(r, 64)
+				return f
+			}
+			n = n*10 + uint64(r[i]-'0')
+		}
+		return float64(n) // exact: fewer than 16 digits
+	}
 	f, _ := strconv.ParseFloat(v.Raw, 64)
 	return f
 }
@@ -447,15 +459,6 @@ func isArray(v val) bool  { return v.kind == jArray }
 // isEmpty reports whether v is an object or array with no members.
 func isEmpty(v val) bool {
 	return (v.kind == jObject || v.kind == jArray) && skipSpace(v.Raw, 1) >= len(v.Raw)-1
-}
-
-// isInt reports whether v is a number with an integral value (1e3 is one; 1.5 is not).
-func isInt(v val) bool {
-	if v.kind != jNumber {
-		return false
-	}
-	f := num(v)
-	return f == math.Trunc(f)
 }
 
 // matches reports whether v equals the JSON literal lit (null, true, false, a number, a string,

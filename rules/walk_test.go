@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,6 +129,20 @@ func TestPath(t *testing.T) {
 	for _, c := range cases {
 		if got := c.p.String(); got != c.want {
 			t.Errorf("path = %q, want %q", got, c.want)
+		}
+	}
+}
+
+func TestNum(t *testing.T) {
+	for _, raw := range []string{"0", "7", "512", "2147483647", "2147483648", "123456789012345", "999999999999999",
+		"1234567890123456", "99999999999999999999", "-3", "-0", "1e3", "0.5", "1.0", "1E+2", "1e400", "-1e400"} {
+		tp := tape{}
+		if !tp.build(raw) {
+			t.Fatalf("%s: not JSON", raw)
+		}
+		want, _ := strconv.ParseFloat(raw, 64)
+		if got := num(tp.root()); got != want {
+			t.Errorf("num(%s) = %v, want %v", raw, got, want)
 		}
 	}
 }
