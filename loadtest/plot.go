@@ -16,7 +16,7 @@ const (
 	plotW      = 1000.0
 	plotLeft   = 72.0
 	plotRight  = 24.0
-	plotTop    = 56.0
+	plotTop    = 80.0
 	panelH     = 170.0
 	panelGap   = 44.0
 	plotBottom = 44.0
@@ -61,8 +61,9 @@ func (r *Report) WritePlot(w io.Writer) error {
 	title := fmt.Sprintf("asap at %.0f%% of capacity + %d × 24h backlog + 15m stream (15m→%s, 24h→%s)",
 		100*c.AsapLoad, c.Backlog, c.Window15m, c.Window24h)
 	fmt.Fprintf(bw, `<text x="%.0f" y="20" font-size="15" font-weight="bold">%s</text>`+"\n", plotLeft, html.EscapeString(title))
-	fmt.Fprintf(bw, `<text x="%.0f" y="38" fill="#555">sim: %g tok/s per sequence, ttft %s, %d slots, batch knee %d; shaded: grey = asap-only baseline, blue = backlog exists</text>`+"\n",
-		plotLeft, c.Engine.TokensPerSecond, c.Engine.TTFT, c.Engine.MaxConcurrency, c.Engine.BatchKnee)
+	fmt.Fprintf(bw, `<text x="%.0f" y="37" fill="#555">sim: %g tok/s per sequence, ttft %s, %d slots, batch knee %d; asap reserve %s</text>`+"\n",
+		plotLeft, c.Engine.TokensPerSecond, c.Engine.TTFT, c.Engine.MaxConcurrency, c.Engine.BatchKnee, reserveText(c.AsapReserve))
+	fmt.Fprintf(bw, `<text x="%.0f" y="52" fill="#555">shaded: grey = asap-only baseline, blue = backlog exists; engine model = asap service time the sim's capacity model gives at the mean batch</text>`+"\n", plotLeft)
 
 	panels, data := r.panels()
 	for i, p := range panels {
@@ -125,11 +126,22 @@ func (r *Report) panels() ([]panel, [][]series) {
 	maxLat = max(maxLat, b99)
 	lstep := niceStep(maxLat, 5)
 	latTop := math.Ceil(maxLat/lstep) * lstep
-	lat := panel{title: "asap latency per 1 s bucket (ms)", y: func(v float64) float64 { return v / latTop }}
+	lat := panel{title: "asap latency (ms) per 1 s of send time", y: func(v float64) float64 { return v / latTop }}
 	for v := 0.0; v <= latTop+1e-9; v += lstep {
 		lat.ticks = append(lat.ticks, tick{v, fmt.Sprintf("%g", v)})
 	}
 	endS := r.Marks.End.Seconds()
+	m, e := r.Marks, r.Config.Engine
+	drained := m.Drained
+	if drained == 0 {
+		drained = m.End
+	}
+	toMS := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	mb, mm := toMS(e.ModelLatency(r.UtilBaseline, r.Config.AsapTokens)), toMS(e.ModelLatency(r.UtilBacklog, r.Config.AsapTokens))
+	model := series{name: "engine model", color: "#333", dash: true, pts: [][2]float64{
+		{m.BaselineStart.Seconds(), mb}, {m.MixedStart.Seconds(), mb}, {m.MixedStart.Seconds(), math.NaN()},
+		{m.MixedStart.Seconds(), mm}, {drained.Seconds(), mm},
+	}}
 	return []panel{depth, utilP, lat}, [][]series{
 		{{name: "15m", color: "#e07b00", pts: d15}, {name: "24h", color: "#1f5fbf", pts: d24}},
 		{{name: "utilisation", color: "#2a9d3a", pts: util}, goal},
@@ -137,6 +149,7 @@ func (r *Report) panels() ([]panel, [][]series) {
 			{name: "p50", color: "#1f5fbf", pts: p50}, {name: "p99", color: "#c0392b", pts: p99},
 			{name: "baseline p50 +10%", color: "#1f5fbf", dash: true, pts: [][2]float64{{0, b50}, {endS, b50}}},
 			{name: "baseline p99 +10%", color: "#c0392b", dash: true, pts: [][2]float64{{0, b99}, {endS, b99}}},
+			model,
 		},
 	}
 }
