@@ -4,6 +4,9 @@
 // Sail's ({endpoint, label, requests:[{custom_id, params}]}, answered with request_status and
 // per-item response objects) and OpenAI's (a JSONL file uploaded with purpose "batch", a batch
 // object that moves validating → in_progress → finalizing → completed, output and error files).
+// A Sail batch is validated whole before anything is stored or answered; an OpenAI batch is
+// answered "validating" and its run reads the input file into items first (its lines were
+// already checked at upload; a line that no longer passes fails the batch, naming the line).
 //
 // It is its own package because batch ingestion, per-item state and the two wire shapes are a
 // concern of their own: a 100,000-item body must never be held in memory, items must survive a
