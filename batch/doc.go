@@ -4,7 +4,8 @@
 // Sail's ({endpoint, label, requests:[{custom_id, params}]}, answered with request_status and
 // per-item response objects) and OpenAI's (a JSONL file uploaded with purpose "batch", a batch
 // object that moves validating → in_progress → finalizing → completed, output and error files).
-// A Sail batch is validated whole before anything is stored or answered; an OpenAI batch is
+// A Sail batch is validated whole before it is committed or answered (items written while the
+// body streams in are removed if a later one is refused); an OpenAI batch is
 // answered "validating" and its run reads the input file into items first (its lines were
 // already checked at upload; a line that no longer passes fails the batch, naming the line).
 //
