@@ -325,18 +325,43 @@ func (p *Pool) send(ctx context.Context, u *upstream, body, dst []byte) (Reply, 
 	}()
 
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
+	owned := true // false once an abandoned call still uses req and resp
+	defer func() {
+		if owned {
+			fasthttp.ReleaseRequest(req)
+			fasthttp.ReleaseResponse(resp)
+		}
+	}()
 	req.SetRequestURI(u.cfg.URL + "/v1/chat/completions")
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.SetContentType("application/json")
-	req.SetBodyRaw(body)
+	req.SetBody(body) // a copy: an abandoned call must not read a buffer returned to its pool
 
 	timeout := p.cfg.AttemptTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(dl))
 	}
-	if err := u.client.DoTimeout(req, resp, timeout); err != nil {
+	// fasthttp has no context: when the caller can give up (a cancelled batch, a shutdown), the
+	// call runs aside and is abandoned, so the caller's scheduler slot comes back at once.
+	if ctx.Done() == nil {
+		err = u.client.DoTimeout(req, resp, timeout)
+	} else {
+		errc := make(chan error, 1)
+		go func() { errc <- u.client.DoTimeout(req, resp, timeout) }()
+		select {
+		case err = <-errc:
+		case <-ctx.Done():
+			owned = false
+			go func() {
+				<-errc
+				fasthttp.ReleaseRequest(req)
+				fasthttp.ReleaseResponse(resp)
+			}()
+			done(errCancelled)
+			return Reply{}, apierr.Unavailable(1, "The request was cancelled before the engine answered."), true
+		}
+	}
+	if err != nil {
 		done(errUpstream)
 		p.metrics.attempts.WithLabelValues(u.name, "network_error").Inc()
 		p.log.Warn("upstream attempt failed", "upstream", u.name, "err", err)

@@ -84,6 +84,9 @@ type upstream struct {
 // errUpstream marks an attempt that failed because of the upstream (breaker failure).
 var errUpstream = errors.New("upstream failure")
 
+// errCancelled marks an attempt the caller gave up on; it says nothing about the upstream.
+var errCancelled = errors.New("attempt cancelled by the caller")
+
 func newUpstream(cfg UpstreamConfig, pc PoolConfig, onState func(name string, from, to gobreaker.State)) *upstream {
 	pu, _ := url.Parse(cfg.URL)
 	u := &upstream{cfg: cfg, name: pu.Host}
@@ -108,6 +111,7 @@ func newUpstream(cfg UpstreamConfig, pc PoolConfig, onState func(name string, fr
 		ReadyToTrip: func(c gobreaker.Counts) bool {
 			return c.ConsecutiveFailures >= pc.BreakerFailures
 		},
+		IsExcluded:    func(err error) bool { return errors.Is(err, errCancelled) },
 		OnStateChange: onState,
 	})
 	if len(cfg.Models) > 0 {
