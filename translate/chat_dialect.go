@@ -6,7 +6,6 @@ package translate
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/pretty"
@@ -223,44 +222,68 @@ func (w *chatReqWriter) messages(sc *scan) {
 }
 
 // appendChatMessage copies the current element of a, a message, as written unless its role or
-// tool calls need a rewrite. The message is checked whole by the scanner's container loop; what
-// decides a rewrite is then read without a second full pass in the common cases.
+// tool calls need a rewrite. When the message opens with a role that decides alone (anything but
+// assistant history for an engine without custom tools), the message is checked by the
+// scanner's container loop and copied; otherwise one scan reads its role and tool calls while
+// checking it.
 func appendChatMessage(dst []byte, a *scan, c *dialectCaps) []byte {
-	msg := a.value()
-	if !msg.isObject() || !chatMessageNeedsRewrite(msg, c) {
-		return append(dst, msg.raw...)
+	if a.peek() != '{' {
+		return append(dst, a.value().raw...)
 	}
-	return rewriteChatMessage(dst, msg.raw, c)
+	if role := leadingMember(a.s[a.at:], `"role"`); role.exists() && (c.customTools || !role.is("assistant")) {
+		msg := a.value()
+		if a.bad || !chatMessageNeedsRewrite(role, false, c) {
+			return append(dst, msg.raw...)
+		}
+		return rewriteChatMessage(dst, msg.raw, c)
+	}
+	start := a.at
+	m := a.sub()
+	var role tok
+	custom, sawCalls := false, false
+	for m.next() {
+		switch {
+		case !role.exists() && m.keyIs("role"):
+			role = m.value()
+		case !sawCalls && m.keyIs("tool_calls"):
+			sawCalls = true
+			custom = scanForCustomCall(&m)
+		default:
+			m.value()
+		}
+	}
+	a.resume(&m)
+	raw := a.s[start:a.at]
+	if a.bad || !chatMessageNeedsRewrite(role, custom, c) {
+		return append(dst, raw...)
+	}
+	return rewriteChatMessage(dst, raw, c)
 }
 
-// chatMessageNeedsRewrite reports whether a (scanned) message must be rebuilt: a developer
-// message for an engine without the role, or assistant history holding a custom tool call for an
-// engine without custom tools. Like gjson's Get, it reads the first role and tool_calls.
-func chatMessageNeedsRewrite(msg tok, c *dialectCaps) bool {
-	role := leadingMember(msg.raw, `"role"`)
-	if !role.exists() {
-		role = msg.field("role")
+// scanForCustomCall consumes the current value, a message's tool calls, and reports whether
+// one of them is a custom tool call.
+func scanForCustomCall(m *scan) bool {
+	if p := m.peek(); p != '[' && p != '{' {
+		m.value()
+		return false
 	}
+	custom := false
+	calls := m.sub()
+	for calls.next() {
+		custom = calls.value().field("type").is("custom") || custom
+	}
+	m.resume(&calls)
+	return custom
+}
+
+// chatMessageNeedsRewrite reports whether a message with this (first) role must be rebuilt: a
+// developer message for an engine without the role, or assistant history holding a custom tool
+// call (custom) for an engine without custom tools.
+func chatMessageNeedsRewrite(role tok, custom bool, c *dialectCaps) bool {
 	if role.is("developer") {
 		return !c.developerRole
 	}
-	if !role.is("assistant") || c.customTools {
-		return false
-	}
-	// A string that decodes to "custom" holds those letters or a \u escape.
-	if !strings.Contains(msg.raw, "custom") && !strings.Contains(msg.raw, `\u`) {
-		return false
-	}
-	calls := msg.field("tool_calls")
-	if !calls.isObject() && !calls.isArray() {
-		return false
-	}
-	for m := openScan(calls.raw, 0); m.next(); {
-		if m.value().field("type").is("custom") {
-			return true
-		}
-	}
-	return false
+	return role.is("assistant") && !c.customTools && custom
 }
 
 // rewriteChatMessage writes a message (raw, already scanned) with the developer role and custom

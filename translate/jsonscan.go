@@ -76,9 +76,10 @@ func (t tok) field(name string) tok {
 	return tok{}
 }
 
-// leadingMember returns the value of an object's first member when that member's name is written
-// exactly as key (quotes included), or an absent tok. obj has been scanned. It spares a scan for
-// the usual shape of messages and tools, whose first member is "role" or "type".
+// leadingMember returns the value of the first member of the object that opens obj when that
+// member's name is written exactly as key (quotes included), or an absent tok. It checks what
+// it reads, so obj need not have been scanned; the rest of the object is not read. It spares a
+// scan for the usual shape of messages, whose first member is "role".
 func leadingMember(obj string, key string) tok {
 	i := skipWS(obj, 1)
 	if len(obj)-i < len(key) || obj[i:i+len(key)] != key {
