@@ -36,6 +36,7 @@ type dialectCaps struct {
 	effort        int    // effort mode
 	format        int    // JSON-mode form
 	fillParams    bool   // give function tools without parameters an empty object schema
+	namedChoice   bool   // it honours a tool_choice that names one tool
 }
 
 // The caps table.
@@ -47,6 +48,10 @@ type dialectCaps struct {
 //	llamacpp  max_tokens             → system   → fn    chat_template_kwargs  json_object → permissive json_schema
 //	openai    max_completion_tokens  kept       kept    kept                  as is
 //
+// llama.cpp does not honour a tool_choice naming one tool (seen on a real llama-server: with two
+// tools it called the other one), so for it a named choice becomes "required" over a tools list
+// holding only the named tool — the same constraint, in a form its grammar enforces.
+//
 // "→ fn": custom tools become function tools with one string argument "input" (see
 // customParams). TGI's response_format is a serde enum tagged "type" with content "value";
 // "json" is the one spelling every release accepts ("json_object" and "json_schema" came
@@ -56,11 +61,11 @@ var dialectTable = [...]struct {
 	d Dialect
 	c dialectCaps
 }{
-	{VLLM, dialectCaps{"max_completion_tokens", false, false, effortKeep, formatOpenAI, true}},
-	{SGLang, dialectCaps{"max_completion_tokens", false, false, effortKeep, formatOpenAI, true}},
-	{TGI, dialectCaps{"max_tokens", false, false, effortDrop, formatTGI, true}},
-	{LlamaCpp, dialectCaps{"max_tokens", false, false, effortTemplateKwarg, formatLlamaCpp, true}},
-	{OpenAI, dialectCaps{"max_completion_tokens", true, true, effortKeep, formatOpenAI, false}},
+	{VLLM, dialectCaps{"max_completion_tokens", false, false, effortKeep, formatOpenAI, true, true}},
+	{SGLang, dialectCaps{"max_completion_tokens", false, false, effortKeep, formatOpenAI, true, true}},
+	{TGI, dialectCaps{"max_tokens", false, false, effortDrop, formatTGI, true, true}},
+	{LlamaCpp, dialectCaps{"max_tokens", false, false, effortTemplateKwarg, formatLlamaCpp, true, false}},
+	{OpenAI, dialectCaps{"max_completion_tokens", true, true, effortKeep, formatOpenAI, false, true}},
 }
 
 func capsOf(d Dialect) (*dialectCaps, *apierr.Error) {
@@ -89,6 +94,9 @@ func ChatRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 		return dst, e
 	}
 	w := chatReqWriter{dst: append(dst, '{'), c: c}
+	if !c.namedChoice {
+		w.only = namedChoice(body, "function.name", "custom.name")
+	}
 	sc := scanBody(viewString(body))
 	for sc.next() {
 		w.member(&sc)
@@ -103,8 +111,24 @@ func ChatRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 type chatReqWriter struct {
 	dst       []byte
 	c         *dialectCaps
-	effort    tok  // reasoning_effort held back for chat_template_kwargs
-	hasKwargs bool // the body has its own chat_template_kwargs
+	effort    tok    // reasoning_effort held back for chat_template_kwargs
+	hasKwargs bool   // the body has its own chat_template_kwargs
+	only      string // for engines without named tool choice: the one tool to keep
+}
+
+// namedChoice returns the tool a tool_choice object names (at the first path that holds a
+// name), or "" when tool_choice is absent or a mode string.
+func namedChoice(body []byte, paths ...string) string {
+	tc := gjson.GetBytes(body, "tool_choice")
+	if !tc.IsObject() {
+		return ""
+	}
+	for _, p := range paths {
+		if n := tc.Get(p); n.Type == gjson.String && n.Str != "" {
+			return n.Str
+		}
+	}
+	return ""
 }
 
 func (w *chatReqWriter) member(sc *scan) {
@@ -123,7 +147,11 @@ func (w *chatReqWriter) member(sc *scan) {
 		w.tools(sc)
 	case "tool_choice":
 		w.dst = appendKey(w.dst, "tool_choice")
-		w.dst = appendChatToolChoice(w.dst, sc.value(), w.c)
+		if v := sc.value(); w.only != "" {
+			w.dst = append(w.dst, `"required"`...)
+		} else {
+			w.dst = appendChatToolChoice(w.dst, v, w.c)
+		}
 	case "reasoning_effort":
 		w.dst = appendEffort(w.dst, sc.value(), w.c, &w.effort)
 	case "response_format":
@@ -354,8 +382,12 @@ func (w *chatReqWriter) tools(sc *scan) {
 	a := sc.sub()
 	w.dst = append(w.dst, '[')
 	for a.next() {
+		mark := len(w.dst)
 		w.dst = appendSep(w.dst)
 		w.dst = appendChatTool(w.dst, &a, w.c)
+		if w.only != "" && gjson.GetBytes(w.dst[mark:], "function.name").Str != w.only {
+			w.dst = w.dst[:mark] // not the named tool: the engine must not be offered it
+		}
 	}
 	sc.resume(&a)
 	w.dst = append(w.dst, ']')

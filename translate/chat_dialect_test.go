@@ -395,3 +395,43 @@ func BenchmarkChatResponse(b *testing.B) {
 		dst = out
 	}
 }
+
+// llama.cpp ignores a tool_choice naming one tool; the same constraint is sent as "required"
+// over a tools list holding only that tool. Engines that honour the named form get it as is.
+func TestNamedToolChoice(t *testing.T) {
+	body := []byte(`{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[` +
+		`{"type":"function","function":{"name":"get_time","parameters":{"type":"object"}}},` +
+		`{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}},` +
+		`{"type":"custom","custom":{"name":"run_sql"}}],` +
+		`"tool_choice":{"type":"function","function":{"name":"get_weather"}}}`)
+	cases := []struct {
+		d      Dialect
+		tools  string
+		choice string
+	}{
+		{LlamaCpp, `["get_weather"]`, `"required"`},
+		{VLLM, `["get_time","get_weather","run_sql"]`, `{"type":"function","function":{"name":"get_weather"}}`},
+	}
+	for _, c := range cases {
+		t.Run(string(c.d), func(t *testing.T) {
+			out, e := ChatRequest(nil, body, c.d)
+			if e != nil {
+				t.Fatal(e)
+			}
+			if got := gjson.GetBytes(out, "tools.#.function.name").Raw; got != c.tools {
+				t.Fatalf("tools %s, want %s", got, c.tools)
+			}
+			if got := gjson.GetBytes(out, "tool_choice").Raw; got != c.choice {
+				t.Fatalf("tool_choice %s, want %s", got, c.choice)
+			}
+		})
+	}
+	resp := []byte(`{"model":"m","input":"x","tools":[{"type":"function","name":"a","parameters":{}},{"type":"custom","name":"b"}],"tool_choice":{"type":"custom","name":"b"}}`)
+	out, e := ResponsesRequest(nil, resp, LlamaCpp)
+	if e != nil {
+		t.Fatal(e)
+	}
+	if got := gjson.GetBytes(out, "tools.#.function.name").Raw; got != `["b"]` || gjson.GetBytes(out, "tool_choice").Raw != `"required"` {
+		t.Fatalf("responses: %s", out)
+	}
+}

@@ -24,6 +24,9 @@ func ResponsesRequest(dst, body []byte, d Dialect) ([]byte, *apierr.Error) {
 	}
 	s := viewString(body)
 	w := respReqWriter{dst: append(dst, '{'), c: c}
+	if !c.namedChoice {
+		w.only = namedChoice(body, "name")
+	}
 	sc := scanBody(s)
 	for w.err == nil && sc.next() {
 		w.member(&sc)
@@ -49,6 +52,7 @@ type respReqWriter struct {
 	c      *dialectCaps
 	effort tok
 	err    *apierr.Error
+	only   string // for engines without named tool choice: the one tool to keep
 }
 
 func (w *respReqWriter) member(sc *scan) {
@@ -84,7 +88,11 @@ func (w *respReqWriter) member(sc *scan) {
 	case "tool_choice":
 		if v := sc.value(); v.kind != tNull {
 			w.dst = appendKey(w.dst, "tool_choice")
-			w.dst = appendResponsesToolChoice(w.dst, v, w.c)
+			if w.only != "" {
+				w.dst = append(w.dst, `"required"`...)
+			} else {
+				w.dst = appendResponsesToolChoice(w.dst, v, w.c)
+			}
 		}
 	default:
 		sc.value()
@@ -208,6 +216,9 @@ func (w *respReqWriter) tools(sc *scan) {
 			continue
 		}
 		rt := readRespTool(&a)
+		if w.only != "" && !rt.name.is(w.only) {
+			continue // not the named tool: the engine must not be offered it
+		}
 		switch {
 		case rt.typ.is("function"):
 			w.dst = appendSep(w.dst)
