@@ -8,7 +8,8 @@ package apierr
 
 import (
 	"fmt"
-	"unicode/utf8"
+
+	"sailshim/internal/jsonw"
 )
 
 // OpenAI error types. The SDKs switch on the HTTP status, and people read the type.
@@ -165,47 +166,6 @@ func Internal(format string, args ...any) *Error {
 	return New(500, TypeServer, "", "internal_error", format, args...)
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. strconv.Quote is not JSON (\a, \x00), and messages
-// quote client input, so the escaping must be exact.
-func AppendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// AppendString appends s as a JSON string (for the few callers outside the translators that
+// write a client-supplied string into JSON).
+func AppendString(dst []byte, s string) []byte { return jsonw.AppendString(dst, s) }

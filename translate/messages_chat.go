@@ -344,7 +344,7 @@ func MessagesResponse(dst, engine, req []byte, d Dialect, m Meta) ([]byte, *apie
 	usage := root.Get("usage")
 
 	dst = append(dst, `{"id":`...)
-	dst = msgAppendString(dst, m.ID)
+	dst = appendJSONString(dst, m.ID)
 	dst = append(dst, `,"type":"message","role":"assistant","model":`...)
 	dst = msgAppendModel(dst, m.Model, req, root)
 	dst = append(dst, `,"content":[{"type":"text","text":`...)
@@ -359,7 +359,7 @@ func MessagesResponse(dst, engine, req []byte, d Dialect, m Meta) ([]byte, *apie
 
 func msgAppendModel(dst []byte, model string, req []byte, engine gjson.Result) []byte {
 	if model != "" {
-		return msgAppendString(dst, model)
+		return appendJSONString(dst, model)
 	}
 	if r := gjson.Get(msgString(req), "model"); r.Type == gjson.String && gjson.Valid(r.Raw) {
 		return msgAppendRawString(dst, r.Raw)
@@ -419,7 +419,7 @@ func msgAppendRawString(dst []byte, raw string) []byte {
 	if utf8.ValidString(raw) {
 		return append(dst, raw...)
 	}
-	return msgAppendString(dst, gjson.Parse(raw).Str)
+	return appendJSONString(dst, gjson.Parse(raw).Str)
 }
 
 // msgAppendRawInterior appends a JSON string token without its quotes.
@@ -430,50 +430,6 @@ func msgAppendRawInterior(dst []byte, raw string) []byte {
 	if utf8.ValidString(raw) {
 		return append(dst, raw[1:len(raw)-1]...)
 	}
-	q := msgAppendString(nil, gjson.Parse(raw).Str)
+	q := appendJSONString(nil, gjson.Parse(raw).Str)
 	return append(dst, q[1:len(q)-1]...)
-}
-
-const msgHex = "0123456789abcdef"
-
-// msgAppendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func msgAppendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', msgHex[c>>4], msgHex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

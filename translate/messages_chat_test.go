@@ -379,7 +379,7 @@ func TestMessagesResponseInvalidUTF8(t *testing.T) {
 
 func TestMsgAppendString(t *testing.T) {
 	for _, s := range []string{"", "plain", "q\"b\\", "\x00\x01\x1f\t\r\n", "é😀\u2028", "bad\xff\xfe", "<&>"} {
-		out := msgAppendString(nil, s)
+		out := appendJSONString(nil, s)
 		var back string
 		if err := json.Unmarshal(out, &back); err != nil {
 			t.Fatalf("%q → %s: %v", s, out, err)
