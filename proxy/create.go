@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -67,9 +69,9 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, owner string, sf *surface) (*j
 	if ctx.Request.Header.ContentLength() > s.cfg.MaxBodyBytes {
 		return nil, apierr.TooLarge(s.cfg.MaxBodyBytes)
 	}
-	body := ctx.PostBody()
-	if len(body) > s.cfg.MaxBodyBytes {
-		return nil, apierr.TooLarge(s.cfg.MaxBodyBytes)
+	body, owned, e := readBody(ctx, s.cfg.MaxBodyBytes)
+	if e != nil {
+		return nil, e
 	}
 	j := &job{owner: owner, sf: sf}
 	if e := s.d.Rules.Validate(sf.name, body, &j.rq); e != nil {
@@ -94,7 +96,10 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, owner string, sf *surface) (*j
 			return nil, e
 		}
 	}
-	j.body = append([]byte(nil), body...)
+	if !owned {
+		body = append([]byte(nil), body...)
+	}
+	j.body = body
 	j.created = time.Now()
 	j.deadline = j.created.Add(w.Deadline)
 	return j, nil
@@ -258,4 +263,39 @@ func (s *Server) finish(ctx *fasthttp.RequestCtx, sf *surface, j *job, start tim
 	}
 	s.m.requests.WithLabelValues(string(sf.name), model, strconv.Itoa(ctx.Response.StatusCode())).Inc()
 	s.m.duration.WithLabelValues(string(sf.name)).Observe(time.Since(start).Seconds())
+}
+
+// readBody reads the request body, at most limit bytes. The server streams request bodies (a
+// batch may be 256 MB), and reading a streamed body through PostBody would log a warning per
+// request, so it is read here. owned reports that the bytes are the caller's to keep.
+func readBody(ctx *fasthttp.RequestCtx, limit int) (body []byte, owned bool, e *apierr.Error) {
+	if !ctx.Request.IsBodyStream() {
+		body = ctx.PostBody()
+		if len(body) > limit {
+			return nil, false, apierr.TooLarge(limit)
+		}
+		return body, false, nil
+	}
+	size := 4 << 10
+	if n := ctx.Request.Header.ContentLength(); n > 0 {
+		size = n + 1 // one spare byte so the final read sees EOF without growing
+	}
+	body = make([]byte, 0, min(size, limit+1))
+	r := ctx.RequestBodyStream()
+	for {
+		if len(body) == cap(body) {
+			body = slices.Grow(body, len(body))
+		}
+		n, err := r.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if len(body) > limit {
+			return nil, false, apierr.TooLarge(limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return body, true, nil
+		}
+		if err != nil {
+			return nil, false, apierr.Invalid("", "malformed_request", "The request body could not be read: %v", err)
+		}
+	}
 }

@@ -148,6 +148,9 @@ func (p *Pool) refresh() {
 	}
 }
 
+// probeFailuresDown is how many discovery probes in a row must fail to mark an upstream down.
+const probeFailuresDown = 3
+
 // discover asks GET /v1/models; upstreams with configured models skip it.
 func (p *Pool) discover(u *upstream) {
 	if len(u.cfg.Models) > 0 {
@@ -155,11 +158,14 @@ func (p *Pool) discover(u *upstream) {
 	}
 	status, body, err := p.get(u, "/v1/models")
 	if err != nil || status != 200 {
-		if u.up.Swap(false) {
-			p.log.Warn("upstream model discovery failed", "upstream", u.name, "status", status, "err", err)
+		// One slow or failed probe must not take the only upstream out; the breaker already
+		// judges live traffic. Down after a few probes in a row fail.
+		if u.probeFails.Add(1) >= probeFailuresDown && u.up.Swap(false) {
+			p.log.Warn("upstream model discovery failed; marking it down", "upstream", u.name, "status", status, "err", err)
 		}
 		return
 	}
+	u.probeFails.Store(0)
 	var ms []string
 	gjson.GetBytes(body, "data.#.id").ForEach(func(_, v gjson.Result) bool {
 		ms = append(ms, v.String())

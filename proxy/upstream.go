@@ -75,10 +75,11 @@ type upstream struct {
 	client  *fasthttp.HostClient
 	breaker *gobreaker.TwoStepCircuitBreaker[struct{}]
 
-	inflight atomic.Int64
-	models   atomic.Pointer[[]string] // discovered or configured
-	up       atomic.Bool              // last discovery succeeded
-	load     atomic.Pointer[engineLoad]
+	inflight   atomic.Int64
+	models     atomic.Pointer[[]string] // discovered or configured
+	up         atomic.Bool              // discovery succeeded recently (see probeFailuresDown)
+	probeFails atomic.Int32             // discovery probes failed in a row
+	load       atomic.Pointer[engineLoad]
 }
 
 // errUpstream marks an attempt that failed because of the upstream (breaker failure).
