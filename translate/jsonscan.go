@@ -12,6 +12,8 @@ import (
 	"math/bits"
 
 	"github.com/tidwall/gjson"
+
+	"sailshim/internal/jsonw"
 )
 
 // tok is one JSON value as written in the body: a view, never a copy.
@@ -112,28 +114,6 @@ func skipWS(s string, i int) int {
 	return i
 }
 
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-// stringStops marks, in each byte of the eight-byte little-endian word x, the high bit of a byte
-// that ends or interrupts a plain run of string text: '"', '\\' or a control byte. Flipping bit 1
-// maps '"' (0x22) to 0x20 and the control bytes onto themselves, so one "less than 0x21" test
-// finds both. Borrows can mark bytes above a marked one, so only the lowest mark is exact; that
-// is the one used.
-func stringStops(x uint64) uint64 {
-	y := x ^ (ones * 0x02)
-	b := x ^ (ones * '\\')
-	return (((y - ones*0x21) &^ y) | ((b - ones) &^ b)) & highs
-}
-
-func load64(s string, i int) uint64 {
-	b := s[i : i+8]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-}
-
 // scanString checks the string that opens at s[i] ('"') and returns the index just past it and
 // whether it holds escapes. Strings are most of a request's bytes, so text is crossed eight bytes
 // at a time; this part ends a plain string, scanStringRest the others. The hottest loops write
@@ -141,7 +121,7 @@ func load64(s string, i int) uint64 {
 func scanString(s string, i int) (end int, esc, ok bool) {
 	j := i + 1
 	for j+8 <= len(s) {
-		if m := stringStops(load64(s, j)); m != 0 {
+		if m := jsonw.StringStops(jsonw.Load64(s, j)); m != 0 {
 			j += bits.TrailingZeros64(m) >> 3
 			if s[j] == '"' {
 				return j + 1, false, true
@@ -150,104 +130,10 @@ func scanString(s string, i int) (end int, esc, ok bool) {
 		}
 		j += 8
 	}
-	return scanStringRest(s, j)
-}
-
-// scanStringRest finishes scanString from s[j], inside the string: escapes, control bytes and
-// the last few bytes of the body.
-func scanStringRest(s string, j int) (end int, esc, ok bool) {
-	for j < len(s) {
-		if j+8 <= len(s) {
-			m := stringStops(load64(s, j))
-			if m == 0 {
-				j += 8
-				continue
-			}
-			j += bits.TrailingZeros64(m) >> 3
-		}
-		switch c := s[j]; {
-		case c == '"':
-			return j + 1, esc, true
-		case c == '\\':
-			esc = true
-			if j+1 >= len(s) {
-				return j, esc, false
-			}
-			switch s[j+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				j += 2
-			case 'u':
-				if j+6 > len(s) || !isHex(s[j+2]) || !isHex(s[j+3]) || !isHex(s[j+4]) || !isHex(s[j+5]) {
-					return j, esc, false
-				}
-				j += 6
-			default:
-				return j, esc, false
-			}
-		case c < 0x20:
-			return j, esc, false
-		default:
-			j++
-		}
-	}
-	return j, esc, false
-}
-
-func isHex(c byte) bool {
-	return c-'0' < 10 || (c|0x20)-'a' < 6
-}
-
-// scanNumber checks the number that starts at s[i] and returns the index just past it.
-func scanNumber(s string, i int) (int, bool) {
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i >= len(s):
-		return i, false
-	case s[i] == '0':
-		i++
-	case s[i]-'1' < 9:
-		i = digits(s, i+1)
-	default:
-		return i, false
-	}
-	if i < len(s) && s[i] == '.' {
-		j := digits(s, i+1)
-		if j == i+1 {
-			return j, false
-		}
-		i = j
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		j := digits(s, i)
-		if j == i {
-			return j, false
-		}
-		i = j
-	}
-	return i, true
-}
-
-func digits(s string, i int) int {
-	for i < len(s) && s[i]-'0' < 10 {
-		i++
-	}
-	return i
+	return jsonw.ScanStringRest(s, j)
 }
 
 // literal checks that lit is written at s[i] and returns the index past it.
-func literal(s string, i int, lit string) (int, bool) {
-	if len(s)-i >= len(lit) && s[i:i+len(lit)] == lit {
-		return i + len(lit), true
-	}
-	return i, false
-}
-
 // scanScalar checks the string, number or literal that starts at s[i].
 func scanScalar(s string, i int) (end int, kind byte, esc, ok bool) {
 	switch s[i] {
@@ -255,16 +141,16 @@ func scanScalar(s string, i int) (end int, kind byte, esc, ok bool) {
 		end, esc, ok = scanString(s, i)
 		return end, tString, esc, ok
 	case 't':
-		end, ok = literal(s, i, "true")
+		end, ok = jsonw.Literal(s, i, "true")
 		return end, tTrue, false, ok
 	case 'f':
-		end, ok = literal(s, i, "false")
+		end, ok = jsonw.Literal(s, i, "false")
 		return end, tFalse, false, ok
 	case 'n':
-		end, ok = literal(s, i, "null")
+		end, ok = jsonw.Literal(s, i, "null")
 		return end, tNull, false, ok
 	}
-	end, ok = scanNumber(s, i)
+	end, ok = jsonw.ScanNumber(s, i)
 	return end, tNumber, false, ok
 }
 
@@ -317,14 +203,14 @@ func scanContainer(s string, i int) (int, bool) {
 		switch c = s[i]; c {
 		case '"':
 			for i++; i+8 <= len(s); i += 8 {
-				if m := stringStops(load64(s, i)); m != 0 {
+				if m := jsonw.StringStops(jsonw.Load64(s, i)); m != 0 {
 					i += bits.TrailingZeros64(m) >> 3
 					break
 				}
 			}
 			if i < len(s) && s[i] == '"' {
 				i++
-			} else if i, _, ok = scanStringRest(s, i); !ok {
+			} else if i, _, ok = jsonw.ScanStringRest(s, i); !ok {
 				return i, false
 			}
 		case '{', '[':
@@ -375,14 +261,14 @@ func scanContainer(s string, i int) (int, bool) {
 			return i, false
 		}
 		for i++; i+8 <= len(s); i += 8 {
-			if m := stringStops(load64(s, i)); m != 0 {
+			if m := jsonw.StringStops(jsonw.Load64(s, i)); m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
 		}
 		if i < len(s) && s[i] == '"' {
 			i++
-		} else if i, _, ok = scanStringRest(s, i); !ok {
+		} else if i, _, ok = jsonw.ScanStringRest(s, i); !ok {
 			return i, false
 		}
 		if i = skipWS(s, i); i >= len(s) || s[i] != ':' {
@@ -409,14 +295,14 @@ func scanValue(s string, i int) (tok, int, bool) {
 		// Plain text crossed inline (see scanString).
 		end, esc, ok := i+1, false, true
 		for ; end+8 <= len(s); end += 8 {
-			if m := stringStops(load64(s, end)); m != 0 {
+			if m := jsonw.StringStops(jsonw.Load64(s, end)); m != 0 {
 				end += bits.TrailingZeros64(m) >> 3
 				break
 			}
 		}
 		if end < len(s) && s[end] == '"' {
 			end++
-		} else if end, esc, ok = scanStringRest(s, end); !ok {
+		} else if end, esc, ok = jsonw.ScanStringRest(s, end); !ok {
 			return tok{}, end, false
 		}
 		return tok{raw: s[i:end], kind: tString, esc: esc}, end, true
@@ -488,14 +374,14 @@ func (sc *scan) next() bool {
 		// The member name, its plain text crossed inline (see scanString).
 		end, esc, ok := i+1, false, true
 		for ; end+8 <= len(s); end += 8 {
-			if m := stringStops(load64(s, end)); m != 0 {
+			if m := jsonw.StringStops(jsonw.Load64(s, end)); m != 0 {
 				end += bits.TrailingZeros64(m) >> 3
 				break
 			}
 		}
 		if end < len(s) && s[end] == '"' {
 			end++
-		} else if end, esc, ok = scanStringRest(s, end); !ok {
+		} else if end, esc, ok = jsonw.ScanStringRest(s, end); !ok {
 			sc.bad = true
 			return false
 		}

@@ -1,5 +1,7 @@
-// Package jsonw writes JSON strings exactly: the one escaper that the error envelope (apierr)
-// and the translators share. It is a leaf: it imports nothing of sailshim.
+// Package jsonw holds the JSON byte work that several packages share and may not import from
+// each other: the one string escaper (apierr, translate) and the scanning primitives of the
+// single-pass validator and translators (rules, translate). It is a leaf: it imports nothing of
+// sailshim.
 package jsonw
 
 import "unicode/utf8"
