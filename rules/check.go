@@ -305,3 +305,34 @@ func webhookURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
 }
+
+// formatHolder checks an object that holds a "format" and one knob the matrix does not support
+// (Responses text.verbosity, Messages output_config.effort; members lists format first, the knob
+// second) and returns the format object with its path; an absent format is a zero val.
+func (w *walker) formatHolder(name string, v val, members []string, knob string) (val, at, *apierr.Error) {
+	p := root(name)
+	pf := p.dot(members[0])
+	if isNull(v) {
+		return val{}, pf, nil
+	}
+	if !isObject(v) {
+		return val{}, pf, apierr.WrongType(name, "an object")
+	}
+	var f fields
+	if err := f.collect(w, p, v, members); err != nil {
+		return val{}, pf, err
+	}
+	if err := f.only(p, 1<<0|1<<1, members); err != nil {
+		return val{}, pf, err
+	}
+	if err := neutral(&f, 1, p, members[1], knob); err != nil {
+		return val{}, pf, err
+	}
+	if !f.given(0) {
+		return val{}, pf, nil
+	}
+	if !isObject(f.val(0)) {
+		return val{}, pf, apierr.WrongType(pf.String(), "an object")
+	}
+	return f.val(0), pf, nil
+}

@@ -159,32 +159,12 @@ var (
 )
 
 func (w *walker) outputConfig(v val) *apierr.Error {
-	p := root("output_config")
-	if isNull(v) {
-		return nil
-	}
-	if !isObject(v) {
-		return apierr.WrongType("output_config", "an object")
-	}
-	var f fields
-	if err := f.collect(w, p, v, outputConfigFields); err != nil {
+	format, pf, err := w.formatHolder("output_config", v, outputConfigFields, "output_config.effort is not supported; omit it.")
+	if err != nil || !exists(format) {
 		return err
-	}
-	if err := f.only(p, 1<<0|1<<1, outputConfigFields); err != nil {
-		return err
-	}
-	if err := neutral(&f, 1, p, "effort", "output_config.effort is not supported; omit it."); err != nil {
-		return err
-	}
-	if !f.given(0) {
-		return nil
-	}
-	pf := p.dot("format")
-	if !isObject(f.val(0)) {
-		return apierr.WrongType(pf.String(), "an object")
 	}
 	var g fields
-	if err := g.collect(w, pf, f.val(0), outputFormatFields); err != nil {
+	if err := g.collect(w, pf, format, outputFormatFields); err != nil {
 		return err
 	}
 	if !g.given(0) {

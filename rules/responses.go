@@ -544,32 +544,12 @@ var (
 )
 
 func (w *walker) respText(v val) *apierr.Error {
-	p := root("text")
-	if isNull(v) {
-		return nil
-	}
-	if !isObject(v) {
-		return apierr.WrongType("text", "an object")
-	}
-	var f fields
-	if err := f.collect(w, p, v, textFields); err != nil {
+	format, pf, err := w.formatHolder("text", v, textFields, "text.verbosity is not supported; omit it.")
+	if err != nil || !exists(format) {
 		return err
-	}
-	if err := f.only(p, 1<<0|1<<1, textFields); err != nil {
-		return err
-	}
-	if err := neutral(&f, 1, p, "verbosity", "text.verbosity is not supported; omit it."); err != nil {
-		return err
-	}
-	if !f.given(0) {
-		return nil
-	}
-	pf := p.dot("format")
-	if !isObject(f.val(0)) {
-		return apierr.WrongType(pf.String(), "an object")
 	}
 	var g fields
-	if err := g.collect(w, pf, f.val(0), textFormatFields); err != nil {
+	if err := g.collect(w, pf, format, textFormatFields); err != nil {
 		return err
 	}
 	if !g.given(4) {
