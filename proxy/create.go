@@ -26,7 +26,7 @@ type job struct {
 	id       string
 	owner    string
 	sf       *surface
-	body     []byte // the client's body, owned by the job
+	body     []byte // the client's body; a sync job's aliases the request buffer (valid while the handler runs)
 	rq       rules.Request
 	window   policy.Window
 	created  time.Time
@@ -96,7 +96,8 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, owner string, sf *surface) (*j
 			return nil, e
 		}
 	}
-	if !owned {
+	if !owned && j.rq.Background {
+		// Only a background job outlives the handler; a sync job reads fasthttp's buffer.
 		body = append([]byte(nil), body...)
 	}
 	j.body = body
