@@ -35,38 +35,15 @@ func (s *Server) Execute(ctx context.Context, owner, surface, id string, body []
 	if e != nil {
 		return nil, "", e
 	}
-	obj, status, e := s.executeCancellable(ctx, j)
+	// The scheduler and the pool both give up when ctx ends (a cancelled batch, a shutdown), so
+	// a hung engine does not hold the item.
+	obj, status, _, e := s.execute(ctx, j, nil)
 	if e != nil {
 		return nil, "", e
 	}
 	s.store(j, status, obj, true)
 	s.notify(j, obj)
 	return obj, status, nil
-}
-
-type batchResult struct {
-	obj    []byte
-	status string
-	e      *apierr.Error
-}
-
-// executeCancellable returns as soon as ctx ends. The pool's upstream call does not watch ctx
-// (it is bounded by the attempt timeout), and a cancelled batch or a shutdown must not wait for
-// an engine that hangs: the abandoned call finishes on its own and its reply is dropped, so the
-// item is recorded once, by whoever decides its fate (the batch marks it cancelled, or the next
-// start runs it again).
-func (s *Server) executeCancellable(ctx context.Context, j *job) ([]byte, string, *apierr.Error) {
-	done := make(chan batchResult, 1)
-	go func() {
-		obj, status, _, e := s.execute(ctx, j, nil)
-		done <- batchResult{obj, status, e}
-	}()
-	select {
-	case r := <-done:
-		return r.obj, r.status, r.e
-	case <-ctx.Done():
-		return nil, "", apierr.Unavailable(1, "The batch item was stopped before its reply arrived.")
-	}
 }
 
 // Finish records a batch item that ends without a reply (failed or cancelled). The write is not
