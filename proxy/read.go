@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -21,8 +20,6 @@ func (s *Server) handleGetResponse(ctx *fasthttp.RequestCtx, owner, id string) {
 	writeJSON(ctx, 200, rec.Object)
 }
 
-var startedAt = time.Now().Unix()
-
 // handleModels is GET /v1/models: the union of what the upstreams serve, in OpenAI's list form.
 func (s *Server) handleModels(ctx *fasthttp.RequestCtx) {
 	b := append(ctx.Response.Body()[:0], `{"object":"list","data":[`...)
@@ -30,7 +27,7 @@ func (s *Server) handleModels(ctx *fasthttp.RequestCtx) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendModel(b, m)
+		b = appendModel(b, m, s.started)
 	}
 	writeJSON(ctx, 200, append(b, "]}"...))
 }
@@ -41,13 +38,15 @@ func (s *Server) handleModel(ctx *fasthttp.RequestCtx, id string) {
 		writeError(ctx, apierr.ModelNotFound(id))
 		return
 	}
-	writeJSON(ctx, 200, appendModel(nil, id))
+	writeJSON(ctx, 200, appendModel(nil, id, s.started))
 }
 
-func appendModel(b []byte, id string) []byte {
+// appendModel writes one model object; created is when this process started (engines do not
+// say when a model was made).
+func appendModel(b []byte, id string, created int64) []byte {
 	b = append(b, `{"id":`...)
 	b = apierr.AppendString(b, id)
 	b = append(b, `,"object":"model","created":`...)
-	b = strconv.AppendInt(b, startedAt, 10)
+	b = strconv.AppendInt(b, created, 10)
 	return append(b, `,"owned_by":"sailshim"}`...)
 }

@@ -78,6 +78,7 @@ type Server struct {
 	srv  *fasthttp.Server
 
 	metricsHandler fasthttp.RequestHandler
+	started        int64 // unix seconds, the created time of listed models
 
 	jobsWG   sync.WaitGroup
 	stop     chan struct{}
@@ -101,7 +102,7 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, d: d, keys: newKeyring(cfg.Keys), log: cfg.Logger, m: d.Metrics, stop: make(chan struct{})}
+	s := &Server{cfg: cfg, d: d, keys: newKeyring(cfg.Keys), log: cfg.Logger, m: d.Metrics, stop: make(chan struct{}), started: time.Now().Unix()}
 	if d.Registry != nil {
 		s.metricsHandler = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
 	}
