@@ -81,7 +81,7 @@ type Config struct {
 // DefaultConfig is the benchmark of docs/BENCHMARKS.md: 15m compressed to 60s and 24h to 10m.
 func DefaultConfig() Config {
 	return Config{
-		Engine:        Engine{TokensPerSecond: 200, TTFT: 20 * time.Millisecond, MaxConcurrency: 32, BatchKnee: 16},
+		Engine:        Engine{TokensPerSecond: 200, TTFT: 20 * time.Millisecond, MaxConcurrency: 32, BatchKnee: 256},
 		AsapLoad:      0.3,
 		StreamLoad:    0.1,
 		Backlog:       5000,

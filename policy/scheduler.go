@@ -47,9 +47,10 @@ const (
 // SchedulerConfig tunes a Scheduler. The zero value is usable.
 type SchedulerConfig struct {
 	// AsapReserve is how many of a model's slots queued work leaves free for Immediate work:
-	// queued jobs fill free slots only while running < Limit − reserve. 0 → 1 when Limit > 1,
-	// else 0; negative → none. The reserve is capped at Limit − 1 so queued work can always use
-	// one slot. Immediate work itself ignores the limit.
+	// queued jobs fill free slots only while running < Limit − reserve. 0 → a tenth of Limit,
+	// at least 1 when Limit > 1 (asap arrives in bursts; one slot is too few for a large batch,
+	// see docs/BENCHMARKS.md); negative → none. The reserve is capped at Limit − 1 so queued work
+	// can always use one slot. Immediate work itself ignores the limit.
 	AsapReserve int
 	// MaxQueuedPerKey caps one key's queued (not yet dispatched) jobs across models; 0 → 10000.
 	// Over it, Acquire returns a 429.
@@ -295,7 +296,7 @@ func (s *Scheduler) reserveFor(limit int) int {
 	r := s.reserve
 	switch {
 	case r == 0 && limit > 1:
-		r = 1
+		r = max(limit/10, 1)
 	case r < 0:
 		r = 0
 	}

@@ -280,6 +280,8 @@ func TestAsapReserve(t *testing.T) {
 		want    int // queued jobs that run concurrently
 	}{
 		{name: "default keeps one slot", limit: 4, want: 3},
+		{name: "default keeps a tenth", limit: 32, want: 29},
+		{name: "default rounds a tenth down", limit: 19, want: 18},
 		{name: "default with one slot keeps none", limit: 1, want: 1},
 		{name: "negative keeps none", reserve: -1, limit: 4, want: 4},
 		{name: "two", reserve: 2, limit: 4, want: 2},
@@ -289,7 +291,7 @@ func TestAsapReserve(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, SchedulerConfig{AsapReserve: tc.reserve}, tc.limit, true)
-			for i := range 8 {
+			for i := range 40 {
 				h.submit(fmt.Sprint(i), fmt.Sprint("k", i), w15m)
 			}
 			if got := h.s.Stats().Running[model]; got != tc.want {

@@ -12,7 +12,7 @@ type Config struct {
 	TokensPerSecond float64       // per-sequence decode rate at batch size 1; 0 → no pacing
 	TTFT            time.Duration // prefill latency (time to first token); 0 → none
 	MaxConcurrency  int           // running slots; requests beyond wait in a FIFO queue; 0 → 64
-	BatchKnee       int           // other running sequences at which per-sequence speed halves; 0 → 16
+	BatchKnee       int           // other running sequences at which per-sequence speed halves; 0 → 256
 	ErrorRate       float64       // fraction of requests answered with a vLLM 500
 	SlowRate        float64       // fraction of requests that take SlowFactor× longer
 	SlowFactor      float64       // slow-down of a slow request; 0 → 10
@@ -24,7 +24,7 @@ type Config struct {
 const (
 	defaultModel          = "sim-1"
 	defaultMaxConcurrency = 64
-	defaultBatchKnee      = 16
+	defaultBatchKnee      = 256 // memory-bound decode: batching is nearly free up to the slot limit
 	defaultSlowFactor     = 10
 	maxModelLen           = 8192
 	maxChoices            = 128

@@ -37,7 +37,7 @@ func runSim(args []string) error {
 	fs.Float64Var(&c.TokensPerSecond, "tps", c.TokensPerSecond, "per-sequence decode tokens/s at batch size 1 (0: instant)")
 	fs.DurationVar(&c.TTFT, "ttft", c.TTFT, "time to first token")
 	fs.IntVar(&c.MaxConcurrency, "max-concurrency", c.MaxConcurrency, "running slots; more requests queue (default 64)")
-	fs.IntVar(&c.BatchKnee, "batch-knee", c.BatchKnee, "batch size at which per-sequence speed halves (default 16)")
+	fs.IntVar(&c.BatchKnee, "batch-knee", c.BatchKnee, "batch size at which per-sequence speed halves (default 256)")
 	fs.Float64Var(&c.ErrorRate, "error-rate", c.ErrorRate, "fraction of requests answered with a 500")
 	fs.Float64Var(&c.SlowRate, "slow-rate", c.SlowRate, "fraction of requests that are slow")
 	fs.Float64Var(&c.SlowFactor, "slow-factor", c.SlowFactor, "how much slower a slow request is (default 10)")
