@@ -13,6 +13,7 @@ type modelState struct {
 	queued  lstHeap       // every queued ticket of the model, by latest start time (promotion order)
 	classes [2]classQueue // Deferrable, Flexible: per-key sub-queues for fair choice
 	est     time.Duration // EWMA of observed service times; 0 before the first
+	paceTAT time.Time     // when the next queued start is due at the paced rate (see pace.go)
 }
 
 func newModelState(name string) *modelState {

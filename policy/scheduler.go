@@ -55,6 +55,11 @@ type SchedulerConfig struct {
 	// MaxQueuedPerKey caps one key's queued (not yet dispatched) jobs across models; 0 → 10000.
 	// Over it, Acquire returns a 429.
 	MaxQueuedPerKey int
+	// StartBurst is how many queued jobs of a model may start back to back; after that they
+	// start no faster than the batch turns over (one per estimated service time / Limit), so a
+	// backlog arriving at once does not land on the engine as one wave (see pace.go). 0 → a
+	// tenth of Limit, at least 1; negative → no pacing.
+	StartBurst int
 	// PromoteHeadroom bounds promotion: promoted jobs are dispatched while running < Limit +
 	// PromoteHeadroom, and overdue jobs beyond that wait (first in line) for a release or Kick.
 	// 0 → unbounded, so every feasible deadline is kept however many jobs fall due at once.
@@ -76,6 +81,7 @@ type Scheduler struct {
 	clk         Clock
 	log         *slog.Logger
 	reserve     int
+	burst       int
 	maxQueued   int
 	headroom    int
 	minExpected time.Duration
@@ -101,6 +107,7 @@ func NewScheduler(cfg SchedulerConfig, c Capacity, clk Clock) *Scheduler {
 		clk:            clk,
 		log:            cfg.Logger,
 		reserve:        cfg.AsapReserve,
+		burst:          cfg.StartBurst,
 		maxQueued:      cfg.MaxQueuedPerKey,
 		headroom:       max(cfg.PromoteHeadroom, 0),
 		minExpected:    cfg.MinExpected,
@@ -268,9 +275,9 @@ func (s *Scheduler) unqueueLocked(t *Ticket) {
 }
 
 // evaluateLocked dispatches what may go now for one model: first every job whose latest start
-// time has arrived (promotion overrides fairness and capacity, up to the headroom), then queued
-// work into free slots below Limit − reserve. Then it makes sure a timer wakes it for the next
-// promotion.
+// time has arrived (promotion overrides fairness, capacity and pacing, up to the headroom), then
+// queued work into free slots below Limit − reserve at the paced rate. Then it makes sure a
+// timer wakes it for the next promotion or paced start.
 func (s *Scheduler) evaluateLocked(ms *modelState, now time.Time) {
 	limit, flexOK := s.cap.Limit(ms.name)
 	for len(ms.queued) > 0 {
@@ -280,11 +287,17 @@ func (s *Scheduler) evaluateLocked(ms *modelState, now time.Time) {
 		}
 		s.dispatchLocked(t, ReasonPromoted, now)
 	}
+	iv, burst := s.paceFor(ms, limit)
 	for room := limit - s.reserveFor(limit); ms.running < room; {
 		t := ms.pick(flexOK)
 		if t == nil {
 			break
 		}
+		if at := ms.paceAt(iv, burst); at.After(now) {
+			s.armLocked(at, now)
+			break
+		}
+		ms.paced(now, iv)
 		s.dispatchLocked(t, ReasonFree, now)
 	}
 	if len(ms.queued) > 0 {
@@ -391,12 +404,8 @@ func (s *Scheduler) onTimer(gen uint64) {
 	s.timer = nil
 	now := s.clk.Now()
 	for _, ms := range s.models {
-		switch {
-		case len(ms.queued) == 0:
-		case ms.queued[0].lst.After(now):
-			s.armLocked(ms.queued[0].lst, now)
-		default:
-			s.evaluateLocked(ms, now)
+		if len(ms.queued) > 0 {
+			s.evaluateLocked(ms, now) // a promotion or a paced start is due, or it re-arms
 		}
 	}
 }

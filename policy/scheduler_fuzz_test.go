@@ -108,7 +108,14 @@ func checkInvariants(t *testing.T, h *harness, tickets []*Ticket) {
 		}
 		if ms.running < room {
 			if tk := ms.pick(flexOK); tk != nil {
-				t.Fatalf("model %s: %s waits while %d of %d slots run", name, tk.job.ID, ms.running, room)
+				iv, burst := s.paceFor(ms, slots)
+				at := ms.paceAt(iv, burst)
+				if !at.After(now) {
+					t.Fatalf("model %s: %s waits while %d of %d slots run", name, tk.job.ID, ms.running, room)
+				}
+				if s.timer == nil || s.timerAt.After(at) {
+					t.Fatalf("model %s: %s waits for its paced start at +%s with no timer", name, tk.job.ID, at.Sub(now))
+				}
 			}
 		}
 		n := 0

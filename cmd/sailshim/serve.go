@@ -62,7 +62,8 @@ func serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 	}
 	validator := rules.New(rules.Config{Windows: windows.Names(), DefaultWindow: windows.Default().Name})
 	sched := policy.NewScheduler(policy.SchedulerConfig{
-		AsapReserve: cfg.AsapReserve, MaxQueuedPerKey: cfg.MaxQueuedPerKey, Registerer: reg, Logger: log,
+		AsapReserve: cfg.AsapReserve, StartBurst: cfg.StartBurst, MaxQueuedPerKey: cfg.MaxQueuedPerKey,
+		Registerer: reg, Logger: log,
 	}, pool, policy.RealClock())
 	pool.OnCapacityChange(sched.Kick)
 

@@ -1,0 +1,50 @@
+package policy
+
+import "time"
+
+// Pacing. When many slots are free at once (a backlog lands on an idle engine, or flexible work
+// is allowed again after a busy spell) the scheduler could start every queued job in one go. On
+// a real engine that wave costs asap traffic twice: all those prompts are prefilled in the same
+// few steps, stalling the decode of every running sequence, and because the jobs are alike they
+// finish together too, so slots keep freeing (and refilling) in bursts instead of one at a time,
+// and an asap burst that meets a full engine waits for the next wave. Starting queued work no
+// faster than a full batch turns over (Limit jobs per estimated service time), after a small
+// burst, spreads the starts as the engine's own completions would. Promotions are not paced:
+// deadlines come first.
+
+// paceFor returns the interval between paced starts for a model with limit slots, and how many
+// may start back to back; interval 0 means no pacing (disabled, no estimate yet, no capacity).
+func (s *Scheduler) paceFor(ms *modelState, limit int) (time.Duration, int) {
+	if s.burst < 0 || ms.est <= 0 || limit <= 0 {
+		return 0, 0
+	}
+	burst := s.burst
+	if burst == 0 {
+		burst = max(limit/10, 1)
+	}
+	return ms.est / time.Duration(limit), burst
+}
+
+// paceAt is the earliest time the next queued job may start (a generic cell rate algorithm:
+// the schedule may run ahead of the clock by burst−1 intervals).
+func (ms *modelState) paceAt(iv time.Duration, burst int) time.Time {
+	if iv <= 0 {
+		return time.Time{}
+	}
+	return ms.paceTAT.Add(-time.Duration(burst-1) * iv)
+}
+
+// paced records a start at now.
+func (ms *modelState) paced(now time.Time, iv time.Duration) {
+	if iv <= 0 {
+		return
+	}
+	ms.paceTAT = later(ms.paceTAT, now).Add(iv)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,76 @@
+package policy
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestPacedStarts: a backlog landing on idle capacity starts a burst at once and the rest at
+// the rate a full batch turns over (estimated service time / limit), driven by the clock;
+// work that frees slots at the normal pace is not held back, and promotion ignores pacing.
+func TestPacedStarts(t *testing.T) {
+	const slots = 20 // reserve 2 and burst 2 by default
+	setup := func(t *testing.T, cfg SchedulerConfig) (*harness, []*Ticket) {
+		h := newHarness(t, cfg, slots, true)
+		warm := h.submit("warm", "w", wAsap) // teaches the estimate: 2 s, so one start per 100 ms
+		h.clk.Advance(2 * time.Second)
+		warm.Release()
+		var q []*Ticket
+		for i := range 10 {
+			q = append(q, h.submit(fmt.Sprint(i), fmt.Sprint("k", i), w15m))
+		}
+		return h, q
+	}
+	running := func(h *harness) int { return h.s.Stats().Running[model] }
+
+	t.Run("burst then one per interval", func(t *testing.T) {
+		h, q := setup(t, SchedulerConfig{})
+		h.mustBeDispatched(ReasonFree, q[:2]...)
+		h.mustBeQueued(q[2:]...)
+		for want := 3; want <= 10; want++ {
+			h.clk.Advance(99 * time.Millisecond)
+			if got := running(h); got != want-1 {
+				t.Fatalf("after 99 ms more: running %d, want %d", got, want-1)
+			}
+			h.clk.Advance(time.Millisecond)
+			if got := running(h); got != want {
+				t.Fatalf("at the interval: running %d, want %d", got, want)
+			}
+		}
+	})
+
+	t.Run("steady refills are not held", func(t *testing.T) {
+		h, q := setup(t, SchedulerConfig{})
+		h.clk.Advance(time.Second) // all ten started by now
+		h.mustBeDispatched(ReasonFree, q...)
+		more := []*Ticket{h.submit("x", "kx", w15m)}
+		for i := range 8 { // fill the room: 18 slots for queued work
+			more = append(more, h.submit(fmt.Sprint("y", i), "ky", w15m))
+		}
+		h.clk.Advance(time.Second)
+		late := h.submit("z", "kz", w15m)
+		h.mustBeQueued(late) // 18 running
+		h.clk.Advance(2 * time.Second)
+		q[0].Release() // a job that ran its expected time frees its slot
+		h.mustBeDispatched(ReasonFree, late)
+	})
+
+	t.Run("promotion ignores pacing", func(t *testing.T) {
+		h, _ := setup(t, SchedulerConfig{}) // the next paced start is due at +100 ms
+		soon := h.submitJob(Job{ID: "soon", Key: "s", Model: model, Window: w15m,
+			Deadline: h.clk.Now().Add(2050 * time.Millisecond), Expected: 2 * time.Second})
+		h.mustBeQueued(soon)
+		h.clk.Advance(50 * time.Millisecond)
+		h.mustBeDispatched(ReasonPromoted, soon)
+	})
+
+	t.Run("negative burst disables pacing", func(t *testing.T) {
+		_, q := setup(t, SchedulerConfig{StartBurst: -1})
+		for _, tk := range q {
+			if !dispatched(tk) {
+				t.Fatalf("%s queued with pacing off and free slots", tk.Job().ID)
+			}
+		}
+	})
+}
