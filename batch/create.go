@@ -13,15 +13,12 @@ import (
 	"sailshim/apierr"
 )
 
-const maxIdempotencyKey = 255
-
 // handleCreate is POST /v1/batches. The body is parsed as it streams in; its shape decides the
 // API: requests → Sail's batch, input_file_id → OpenAI's file-based batch.
 func (s *Service) handleCreate(ctx *fasthttp.RequestCtx, owner string) {
-	key := string(ctx.Request.Header.Peek("Idempotency-Key"))
-	if len(key) > maxIdempotencyKey {
-		writeError(ctx, apierr.New(400, apierr.TypeIdempotency, "Idempotency-Key", "idempotency_error",
-			"The Idempotency-Key header may be at most %d characters.", maxIdempotencyKey))
+	key, e := idempotencyKey(ctx)
+	if e != nil {
+		writeError(ctx, e)
 		return
 	}
 	if cl := ctx.Request.Header.ContentLength(); cl > 0 && int64(cl) > s.cfg.MaxBodyBytes {
@@ -100,7 +97,7 @@ func (s *Service) finishCreate(ctx *fasthttp.RequestCtx, in *ingest, m *meta, ke
 	if key != "" {
 		var sum [32]byte
 		fp.Sum(sum[:0])
-		fresh, e := s.claim(ctx, in.owner, key, sum, in.id)
+		fresh, e := s.claim(ctx, in.owner, key, sum, in.id, s.replayBatch)
 		if e != nil || !fresh {
 			in.abort()
 			return e
@@ -114,31 +111,6 @@ func (s *Service) finishCreate(ctx *fasthttp.RequestCtx, in *ingest, m *meta, ke
 	}
 	writeJSON(ctx, 200, s.view(m, nil, false))
 	return nil
-}
-
-// claim reserves (owner, key) for batch id. It reports false when it answered with the batch
-// that already holds the key.
-func (s *Service) claim(ctx *fasthttp.RequestCtx, owner, key string, fp [32]byte, id string) (bool, *apierr.Error) {
-	res, err := s.d.Store.Reserve(owner, key, fp, id)
-	if err != nil {
-		s.log.Error("batch: idempotency reservation failed", "err", err)
-		return false, apierr.Internal("The batch could not be recorded; retry later.")
-	}
-	if res.Fresh {
-		return true, nil
-	}
-	if res.Fingerprint != fp {
-		return false, apierr.New(400, apierr.TypeIdempotency, "Idempotency-Key", "idempotency_error",
-			"This Idempotency-Key was already used with a different request body.")
-	}
-	m, _ := s.lookup(owner, res.ID)
-	if m == nil {
-		return false, apierr.New(409, apierr.TypeIdempotency, "Idempotency-Key", "idempotency_error",
-			"A request with this Idempotency-Key is still being processed or did not finish; retry shortly.")
-	}
-	ctx.Response.Header.Set("Idempotent-Replayed", "true")
-	writeJSON(ctx, 200, s.view(m, nil, false))
-	return false, nil
 }
 
 // createFromFile creates an OpenAI file-based batch. Problems with the request are errors; the

@@ -2,8 +2,10 @@ package batch
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"io"
 	"mime/multipart"
 	"os"
@@ -161,19 +163,39 @@ type upload struct {
 	size     int64
 	lines    int
 	gotFile  bool
+	content  hash.Hash // SHA-256 of the file's bytes, for the Idempotency-Key fingerprint
+}
+
+// fingerprint identifies an upload by what it stores, not by its multipart framing (a client
+// picks a new boundary for every request, retries included).
+func (u *upload) fingerprint() (sum [32]byte) {
+	h := sha256.New()
+	h.Write([]byte("files\x00"))
+	h.Write([]byte(u.purpose))
+	h.Write([]byte{0})
+	h.Write([]byte(u.filename))
+	h.Write([]byte{0})
+	h.Write(u.content.Sum(nil))
+	h.Sum(sum[:0])
+	return sum
 }
 
 // handleUpload is POST /v1/files (purpose "batch"). The file streams to disk under the data
 // directory while each line is checked as a batch request; a bad line is a 400 naming it.
 func (s *Service) handleUpload(ctx *fasthttp.RequestCtx, owner string) {
+	key, e := idempotencyKey(ctx)
+	if e != nil {
+		writeError(ctx, e)
+		return
+	}
 	if cl := ctx.Request.Header.ContentLength(); cl > 0 && int64(cl) > s.cfg.MaxBodyBytes+64<<10 {
 		writeError(ctx, apierr.TooLarge(int(s.cfg.MaxBodyBytes)))
 		return
 	}
 	id := newID("file-")
-	u := &upload{s: s, in: s.newIngest(owner, lineWhere), tmp: s.filePath(id) + ".part"}
+	u := &upload{s: s, in: s.newIngest(owner, lineWhere), tmp: s.filePath(id) + ".part", content: sha256.New()}
 	defer os.Remove(u.tmp)
-	e := eachPart(ctx, s.cfg.MaxBodyBytes+64<<10, u.part)
+	e = eachPart(ctx, s.cfg.MaxBodyBytes+64<<10, u.part)
 	switch {
 	case e == errFileTooLarge:
 		e = apierr.TooLarge(int(s.cfg.MaxBodyBytes))
@@ -187,23 +209,47 @@ func (s *Service) handleUpload(ctx *fasthttp.RequestCtx, owner string) {
 	case u.lines == 0:
 		e = apierr.BadValue("file", "The file holds no requests.")
 	}
+	if e == nil && key != "" {
+		var fresh bool
+		if fresh, e = s.claim(ctx, owner, key, u.fingerprint(), id, s.replayFile); e == nil && !fresh {
+			return // replayed
+		}
+	}
 	if e != nil {
 		writeError(ctx, e)
 		return
 	}
-	if err := os.Rename(u.tmp, s.filePath(id)); err != nil {
+	obj, err := s.storeUpload(owner, id, key, u)
+	if err != nil {
+		if key != "" {
+			_ = s.d.Store.Forget(owner, key)
+		}
 		s.log.Error("batch: storing an uploaded file failed", "err", err)
 		writeError(ctx, apierr.Internal("The file could not be stored; retry later."))
 		return
 	}
-	obj, err := s.saveFile(owner, id, u.filename, u.purpose, u.size, time.Now())
+	writeJSON(ctx, 200, obj)
+}
+
+// storeUpload moves a checked upload into place and records it. An upload under an
+// Idempotency-Key is marked finished last: a crash before that lets a retry upload again
+// rather than find a key with no file.
+func (s *Service) storeUpload(owner, id, key string, u *upload) ([]byte, error) {
+	if err := os.Rename(u.tmp, s.filePath(id)); err != nil {
+		return nil, err
+	}
+	created := time.Now()
+	obj, err := s.saveFile(owner, id, u.filename, u.purpose, u.size, created)
 	if err != nil {
 		_ = os.Remove(s.filePath(id))
-		s.log.Error("batch: recording an uploaded file failed", "err", err)
-		writeError(ctx, apierr.Internal("The file could not be stored; retry later."))
-		return
+		return nil, err
 	}
-	writeJSON(ctx, 200, obj)
+	if key != "" {
+		if err := s.markFile(owner, id, obj, created.UnixNano()); err != nil {
+			s.log.Warn("batch: marking an idempotent upload finished failed; a retry may upload it again", "id", id, "err", err)
+		}
+	}
+	return obj, nil
 }
 
 func (u *upload) part(p formPart) *apierr.Error {
@@ -238,7 +284,7 @@ func (u *upload) copy(r io.Reader) *apierr.Error {
 		return apierr.Internal("The file could not be stored; retry later.")
 	}
 	w := &countWriter{w: bufio.NewWriterSize(f, 256<<10), limit: s.cfg.MaxBodyBytes}
-	_, e := readLines(io.TeeReader(r, w), s.cfg.MaxItemBytes, func(n int, line []byte) *apierr.Error {
+	_, e := readLines(io.TeeReader(r, io.MultiWriter(w, u.content)), s.cfg.MaxItemBytes, func(n int, line []byte) *apierr.Error {
 		u.lines++
 		if u.lines > s.cfg.MaxItems {
 			return apierr.BadValue("file", "A batch input file holds at most %d requests.", s.cfg.MaxItems)

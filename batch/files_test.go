@@ -1,9 +1,13 @@
 package batch
 
 import (
+	"bytes"
+	"mime/multipart"
 	"strconv"
 	"strings"
 	"testing"
+
+	"sailshim/store"
 )
 
 func TestUploadLineValidation(t *testing.T) {
@@ -197,4 +201,92 @@ func TestCreateFromFileValidation(t *testing.T) {
 	if r := e.callAs(other, "POST", "/v1/batches", `{"input_file_id":"`+fid+`","endpoint":"/v1/responses","completion_window":"24h"}`); r.status != 404 {
 		t.Fatalf("another key's file: %d %s", r.status, r.body)
 	}
+}
+
+// uploadAs posts content as a multipart file named filename, with a fresh boundary each time
+// (as every client does, retries included).
+func (e *env) uploadAs(who, content, filename string, hdr ...string) reply {
+	e.t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	_ = w.WriteField("purpose", "batch")
+	fw, _ := w.CreateFormFile("file", filename)
+	_, _ = fw.Write([]byte(content))
+	_ = w.Close()
+	return e.callAs(who, "POST", "/v1/files", b.String(), append([]string{"Content-Type", w.FormDataContentType()}, hdr...)...)
+}
+
+func TestUploadIdempotency(t *testing.T) {
+	e := newEnv(t, Config{})
+	a, b := jsonlFile(2, nil), jsonlFile(3, nil)
+	key := func(k string) []string { return []string{"Idempotency-Key", k} }
+
+	first := e.uploadAs(owner, a, "in.jsonl", key("k1")...)
+	if first.status != 200 {
+		t.Fatalf("first upload: %d %s", first.status, first.body)
+	}
+	id := first.str("id")
+	again := e.uploadAs(owner, a, "in.jsonl", key("k1")...)
+	if again.status != 200 || again.str("id") != id || again.header["Idempotent-Replayed"] != "true" {
+		t.Fatalf("retry: %d %s %v", again.status, again.body, again.header)
+	}
+	if l := e.call("GET", "/v1/files", ""); l.str("data.#") != "1" {
+		t.Fatalf("a retried upload stored a second file: %s", l.body)
+	}
+
+	refused := []struct {
+		name, content, filename, key string
+		status                       int
+	}{
+		{"other content", b, "in.jsonl", "k1", 400},
+		{"other filename", a, "other.jsonl", "k1", 400},
+		{"key too long", a, "in.jsonl", strings.Repeat("k", 256), 400},
+	}
+	for _, c := range refused {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.uploadAs(owner, c.content, c.filename, key(c.key)...)
+			if p, code, _ := errParam(t, r); r.status != c.status || p != "Idempotency-Key" || code != "idempotency_error" {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+		})
+	}
+
+	t.Run("a refused upload does not use the key", func(t *testing.T) {
+		bad := e.uploadAs(owner, "{not json\n", "in.jsonl", key("k2")...)
+		if bad.status != 400 {
+			t.Fatalf("bad file: %d %s", bad.status, bad.body)
+		}
+		if r := e.uploadAs(owner, b, "in.jsonl", key("k2")...); r.status != 200 || r.header["Idempotent-Replayed"] != "" {
+			t.Fatalf("good file after a bad one: %d %s", r.status, r.body)
+		}
+	})
+	t.Run("keys are per API key", func(t *testing.T) {
+		r := e.uploadAs(other, a, "in.jsonl", key("k1")...)
+		if r.status != 200 || r.str("id") == id {
+			t.Fatalf("another key's upload: %d %s", r.status, r.body)
+		}
+	})
+	t.Run("after a restart", func(t *testing.T) {
+		_ = e.s.Close()
+		_ = e.st.Close()
+		st, err := store.Open(store.Config{Dir: e.dir + "/store"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.t.Cleanup(func() { _ = st.Close() }) // the test's, not this subtest's: later ones use it
+		e.st = st
+		e.start(newFakeExec(st), Config{})
+		if r := e.uploadAs(owner, a, "in.jsonl", key("k1")...); r.str("id") != id {
+			t.Fatalf("retry after a restart: %d %s", r.status, r.body)
+		}
+	})
+	t.Run("after the file is deleted", func(t *testing.T) {
+		if d := e.call("DELETE", "/v1/files/"+id, ""); d.status != 200 {
+			t.Fatalf("delete: %d %s", d.status, d.body)
+		}
+		r := e.uploadAs(owner, a, "in.jsonl", key("k1")...)
+		if _, code, msg := errParam(t, r); r.status != 400 || code != "idempotency_error" || !strings.Contains(msg, "deleted") {
+			t.Fatalf("retry after delete: %d %s", r.status, r.body)
+		}
+	})
 }

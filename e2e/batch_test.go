@@ -472,6 +472,23 @@ func TestBatchOpenAI(t *testing.T) {
 		}
 	})
 
+	t.Run("a retried upload with an Idempotency-Key stores one file", func(t *testing.T) {
+		content := jsonl(2, "/v1/chat/completions", chatLine("idem"))
+		var ids []string
+		for range 2 { // two requests, each with its own multipart boundary
+			f, err := c.Files.New(ctx, openai.FileNewParams{
+				File: openai.File(strings.NewReader(content), "idem.jsonl", "application/jsonl"), Purpose: openai.FilePurposeBatch,
+			}, option.WithHeader("Idempotency-Key", "upload-idem-1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, f.ID)
+		}
+		if ids[0] != ids[1] {
+			t.Fatalf("the retry stored another file: %v", ids)
+		}
+	})
+
 	t.Run("another key sees 404", func(t *testing.T) {
 		f := uploadJSONL(t, c, jsonl(1, "/v1/chat/completions", chatLine("mine")))
 		b, err := c.Batches.New(ctx, openai.BatchNewParams{
