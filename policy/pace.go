@@ -9,8 +9,9 @@ import "time"
 // finish together too, so slots keep freeing (and refilling) in bursts instead of one at a time,
 // and an asap burst that meets a full engine waits for the next wave. Starting queued work no
 // faster than a full batch turns over (Limit jobs per estimated service time), after a small
-// burst, spreads the starts as the engine's own completions would. Promotions are not paced:
-// deadlines come first.
+// burst, spreads the starts as the engine's own completions would. Only growth is paced: the
+// slot a finished job frees is refilled at once (however short the job was), so a busy engine
+// is never left idle by it. Promotions are not paced either: deadlines come first.
 
 // paceFor returns the interval between paced starts for a model with limit slots, and how many
 // may start back to back; interval 0 means no pacing (disabled, no estimate yet, no capacity).

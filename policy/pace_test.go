@@ -7,8 +7,8 @@ import (
 )
 
 // TestPacedStarts: a backlog landing on idle capacity starts a burst at once and the rest at
-// the rate a full batch turns over (estimated service time / limit), driven by the clock;
-// work that frees slots at the normal pace is not held back, and promotion ignores pacing.
+// the rate a full batch turns over (estimated service time / limit), driven by the clock; a
+// finished job's slot is refilled at once, and promotion ignores pacing.
 func TestPacedStarts(t *testing.T) {
 	const slots = 20 // reserve 2 and burst 2 by default
 	setup := func(t *testing.T, cfg SchedulerConfig) (*harness, []*Ticket) {
@@ -40,20 +40,16 @@ func TestPacedStarts(t *testing.T) {
 		}
 	})
 
-	t.Run("steady refills are not held", func(t *testing.T) {
-		h, q := setup(t, SchedulerConfig{})
-		h.clk.Advance(time.Second) // all ten started by now
-		h.mustBeDispatched(ReasonFree, q...)
-		more := []*Ticket{h.submit("x", "kx", w15m)}
-		for i := range 8 { // fill the room: 18 slots for queued work
-			more = append(more, h.submit(fmt.Sprint("y", i), "ky", w15m))
-		}
-		h.clk.Advance(time.Second)
-		late := h.submit("z", "kz", w15m)
-		h.mustBeQueued(late) // 18 running
-		h.clk.Advance(2 * time.Second)
-		q[0].Release() // a job that ran its expected time frees its slot
-		h.mustBeDispatched(ReasonFree, late)
+	t.Run("a finished job's slot is refilled at once", func(t *testing.T) {
+		h, q := setup(t, SchedulerConfig{}) // two running, eight waiting for their paced turn
+		q[0].Release()                      // however quickly it finished
+		h.mustBeDispatched(ReasonFree, q[2])
+		h.mustBeQueued(q[3:]...)
+		// Growth goes on at the paced rate, one per 75 ms now: the zero-length job pulled the
+		// estimate to 1.5 s.
+		h.clk.Advance(125 * time.Millisecond)
+		h.mustBeDispatched(ReasonFree, q[3])
+		h.mustBeQueued(q[4:]...)
 	})
 
 	t.Run("promotion ignores pacing", func(t *testing.T) {

@@ -236,7 +236,7 @@ func (s *Scheduler) Submit(j Job) (*Ticket, error) {
 	t.lst = t.job.Deadline.Add(-t.job.Expected)
 	t.ready = make(chan struct{})
 	s.enqueueLocked(t)
-	s.evaluateLocked(ms, now)
+	s.evaluateLocked(ms, now, 0)
 	return t, nil
 }
 
@@ -247,7 +247,7 @@ func (s *Scheduler) Kick() {
 	now := s.clk.Now()
 	for _, ms := range s.models {
 		if len(ms.queued) > 0 {
-			s.evaluateLocked(ms, now)
+			s.evaluateLocked(ms, now, 0)
 		}
 	}
 }
@@ -276,9 +276,10 @@ func (s *Scheduler) unqueueLocked(t *Ticket) {
 
 // evaluateLocked dispatches what may go now for one model: first every job whose latest start
 // time has arrived (promotion overrides fairness, capacity and pacing, up to the headroom), then
-// queued work into free slots below Limit − reserve at the paced rate. Then it makes sure a
-// timer wakes it for the next promotion or paced start.
-func (s *Scheduler) evaluateLocked(ms *modelState, now time.Time) {
+// queued work into free slots below Limit − reserve: the first refills of them (one per job just
+// finished) at once, more at the paced rate. Then it makes sure a timer wakes it for the next
+// promotion or paced start.
+func (s *Scheduler) evaluateLocked(ms *modelState, now time.Time, refills int) {
 	limit, flexOK := s.cap.Limit(ms.name)
 	for len(ms.queued) > 0 {
 		t := ms.queued[0]
@@ -293,11 +294,14 @@ func (s *Scheduler) evaluateLocked(ms *modelState, now time.Time) {
 		if t == nil {
 			break
 		}
-		if at := ms.paceAt(iv, burst); at.After(now) {
+		if refills > 0 {
+			refills--
+		} else if at := ms.paceAt(iv, burst); at.After(now) {
 			s.armLocked(at, now)
 			break
+		} else {
+			ms.paced(now, iv)
 		}
-		ms.paced(now, iv)
 		s.dispatchLocked(t, ReasonFree, now)
 	}
 	if len(ms.queued) > 0 {
@@ -370,7 +374,7 @@ func (s *Scheduler) finish(t *Ticket, completed bool) {
 		}
 	}
 	if len(ms.queued) > 0 {
-		s.evaluateLocked(ms, now)
+		s.evaluateLocked(ms, now, 1) // the slot just freed is refilled at once
 	}
 	s.mu.Unlock()
 	if late > 0 {
@@ -405,7 +409,7 @@ func (s *Scheduler) onTimer(gen uint64) {
 	now := s.clk.Now()
 	for _, ms := range s.models {
 		if len(ms.queued) > 0 {
-			s.evaluateLocked(ms, now) // a promotion or a paced start is due, or it re-arms
+			s.evaluateLocked(ms, now, 0) // a promotion or a paced start is due, or it re-arms
 		}
 	}
 }

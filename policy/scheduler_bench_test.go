@@ -23,11 +23,10 @@ func BenchmarkAcquireImmediate(b *testing.B) {
 
 // BenchmarkAcquireDeferred measures one deferrable job's whole path through a full model:
 // enqueue behind `depth` other queued jobs, dispatch when the running job releases, release.
-// Pacing is off: these jobs last nanoseconds, so their starts would be paced by the clock.
 func BenchmarkAcquireDeferred(b *testing.B) {
 	for _, depth := range []int{0, 1000} {
 		b.Run(fmt.Sprintf("queue=%d", depth), func(b *testing.B) {
-			s := NewScheduler(SchedulerConfig{AsapReserve: -1, StartBurst: -1}, &fakeCap{slots: 1}, RealClock())
+			s := NewScheduler(SchedulerConfig{AsapReserve: -1}, &fakeCap{slots: 1}, RealClock())
 			running, err := s.Submit(Job{ID: "first", Key: "k", Model: model, Window: w15m})
 			if err != nil {
 				b.Fatal(err)

@@ -326,9 +326,7 @@ func TestFairness(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			// One slot for queued work, one reserved. The jobs take no time on the fake clock, so
-			// pacing (TestPacedStarts) is off: this is about the order, not the rate.
-			h := newHarness(t, SchedulerConfig{StartBurst: -1}, 2, true)
+			h := newHarness(t, SchedulerConfig{}, 2, true) // one slot for queued work, one reserved
 			var all, running []*Ticket
 			for i := range 100 {
 				tk := h.submit(fmt.Sprint("a", i), "A", tc.aw)
