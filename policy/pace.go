@@ -2,16 +2,16 @@ package policy
 
 import "time"
 
-// Pacing. When many slots are free at once (a backlog lands on an idle engine, or flexible work
+// Pacing. When many slots are idle at once (a backlog lands on a quiet engine, or flexible work
 // is allowed again after a busy spell) the scheduler could start every queued job in one go. On
-// a real engine that wave costs asap traffic twice: all those prompts are prefilled in the same
-// few steps, stalling the decode of every running sequence, and because the jobs are alike they
-// finish together too, so slots keep freeing (and refilling) in bursts instead of one at a time,
-// and an asap burst that meets a full engine waits for the next wave. Starting queued work no
-// faster than a full batch turns over (Limit jobs per estimated service time), after a small
-// burst, spreads the starts as the engine's own completions would. Only growth is paced: the
-// slot a finished job frees is refilled at once (however short the job was), so a busy engine
-// is never left idle by it. Promotions are not paced either: deadlines come first.
+// a real engine that wave is prefilled in the same few steps, stalling the decode of every
+// running sequence, asap ones included. So queued work grows into idle slots no faster than a
+// full batch turns over (Limit starts per estimated service time), after a small burst.
+//
+// Only growth is paced: the slot a finished job frees is refilled at once, however short the
+// job was. Pacing every start would also smooth the completions of alike jobs, but with uneven
+// service times it leaves slots idle (TestPacingKeepsVariableWorkBusy). Promotions are not paced
+// either: deadlines come first.
 
 // paceFor returns the interval between paced starts for a model with limit slots, and how many
 // may start back to back; interval 0 means no pacing (disabled, no estimate yet, no capacity).

@@ -55,10 +55,11 @@ type SchedulerConfig struct {
 	// MaxQueuedPerKey caps one key's queued (not yet dispatched) jobs across models; 0 → 10000.
 	// Over it, Acquire returns a 429.
 	MaxQueuedPerKey int
-	// StartBurst is how many queued jobs of a model may start back to back; after that they
-	// start no faster than the batch turns over (one per estimated service time / Limit), so a
-	// backlog arriving at once does not land on the engine as one wave (see pace.go). 0 → a
-	// tenth of Limit, at least 1; negative → no pacing.
+	// StartBurst is how many queued jobs of a model may start back to back into idle slots;
+	// beyond that the queued work grows no faster than the batch turns over (one start per
+	// estimated service time / Limit), so a backlog arriving at once does not land on the engine
+	// as one wave. A finished job's slot is refilled at once (see pace.go). 0 → a tenth of
+	// Limit, at least 1; negative → no pacing.
 	StartBurst int
 	// PromoteHeadroom bounds promotion: promoted jobs are dispatched while running < Limit +
 	// PromoteHeadroom, and overdue jobs beyond that wait (first in line) for a release or Kick.

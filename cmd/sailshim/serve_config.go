@@ -86,7 +86,7 @@ func serveFlags(c *ServeConfig) *layeredFlags {
 	fs.StringVar(&c.DefaultWindow, "default-window", c.DefaultWindow, "window of requests that name none (default 15m)")
 	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "responses kept hot in memory (default 10000)")
 	fs.IntVar(&c.AsapReserve, "asap-reserve", c.AsapReserve, "slots per model kept free for asap work while deferred work waits (0: a tenth, at least 1; negative: none)")
-	fs.IntVar(&c.StartBurst, "start-burst", c.StartBurst, "queued requests per model that may start back to back before starts are paced to the batch's turnover (0: a tenth of the slots, at least 1; negative: no pacing)")
+	fs.IntVar(&c.StartBurst, "start-burst", c.StartBurst, "queued requests per model that may start back to back into idle slots before growth is paced to the batch's turnover (0: a tenth of the slots, at least 1; negative: no pacing)")
 	fs.IntVar(&c.MaxQueuedPerKey, "max-queued-per-key", c.MaxQueuedPerKey, "queued requests one key may have before 429 (default 10000)")
 	fs.Int64Var(&c.BatchMaxBodyBytes, "batch-max-body-bytes", c.BatchMaxBodyBytes, "largest POST /v1/batches body or batch input file (at most 256 MiB)")
 	fs.IntVar(&c.BatchWorkers, "batch-workers", c.BatchWorkers, "batch items in flight per window class (deferrable, flexible) (default 256)")
