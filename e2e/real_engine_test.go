@@ -14,7 +14,7 @@ import (
 // TestRealEngine runs the SDK paths against a real engine instead of the simulator. Opt in:
 //
 //	../shared/tools/real-engine/real-engine.sh start     # llama.cpp llama-server, tiny random model
-//	SAILSHIM_REAL_ENGINE='http://127.0.0.1:18950;dialect=llamacpp;concurrency=4' \
+//	SAILSHIM_REAL_ENGINE='http://127.0.0.1:18950;concurrency=4' \
 //	SAILSHIM_REAL_MODEL=acme/tiny-1 go test ./e2e -run RealEngine -v
 //
 // The model has random weights, so only shapes are checked, never content.

@@ -44,7 +44,7 @@ var loadNames = map[translate.Dialect]struct{ running, waiting, util []string }{
 // scrapeLoad refreshes u.load from GET /metrics; engines without metrics keep a nil load and
 // are judged by the configured concurrency alone.
 func (p *Pool) scrapeLoad(u *upstream) {
-	names, ok := loadNames[u.cfg.Dialect]
+	names, ok := loadNames[u.dialectNow()]
 	if !ok {
 		return
 	}

@@ -172,6 +172,9 @@ func (p *Pool) discover(u *upstream) {
 		return true
 	})
 	u.models.Store(&ms)
+	if d, changed := u.detectDialect(body); changed {
+		p.log.Info("upstream dialect detected", "upstream", u.name, "dialect", d)
+	}
 	if !u.up.Swap(true) {
 		p.log.Info("upstream up", "upstream", u.name, "models", ms)
 	}
@@ -270,15 +273,16 @@ func (p *Pool) Do(ctx context.Context, model string, build BuildFunc, dst []byte
 		lastErr *apierr.Error
 	)
 	attempt := func(u *upstream) (Reply, *apierr.Error, bool) {
-		if body == nil || bodyFor != u.cfg.Dialect {
-			b, e := build((*bp)[:0], u.cfg.Dialect)
+		d := u.dialectNow()
+		if body == nil || bodyFor != d {
+			b, e := build((*bp)[:0], d)
 			*bp = b
 			if e != nil {
 				return Reply{}, e, true
 			}
-			body, bodyFor = b, u.cfg.Dialect
+			body, bodyFor = b, d
 		}
-		r, e, final := p.send(ctx, u, body, dst)
+		r, e, final := p.send(ctx, u, d, body, dst)
 		if e != nil {
 			lastErr = e
 		}
@@ -317,7 +321,7 @@ func (p *Pool) unavailable(model string) *apierr.Error {
 }
 
 // send makes one attempt. final reports an outcome that must not be retried elsewhere.
-func (p *Pool) send(ctx context.Context, u *upstream, body, dst []byte) (Reply, *apierr.Error, bool) {
+func (p *Pool) send(ctx context.Context, u *upstream, d translate.Dialect, body, dst []byte) (Reply, *apierr.Error, bool) {
 	done, err := u.breaker.Allow()
 	if err != nil {
 		p.metrics.attempts.WithLabelValues(u.name, "breaker_open").Inc()
@@ -378,9 +382,9 @@ func (p *Pool) send(ctx context.Context, u *upstream, body, dst []byte) (Reply, 
 	if status == 200 {
 		done(nil)
 		p.metrics.attempts.WithLabelValues(u.name, "ok").Inc()
-		return Reply{Body: append(dst, resp.Body()...), Dialect: u.cfg.Dialect, Upstream: u.name}, nil, true
+		return Reply{Body: append(dst, resp.Body()...), Dialect: d, Upstream: u.name}, nil, true
 	}
-	e, clientFault := translate.EngineError(u.cfg.Dialect, status, resp.Body())
+	e, clientFault := translate.EngineError(d, status, resp.Body())
 	if clientFault {
 		done(nil) // the engine is healthy; the request was at fault
 		p.metrics.attempts.WithLabelValues(u.name, "client_error").Inc()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"github.com/tidwall/gjson"
 	"github.com/valyala/fasthttp"
 
 	"sailshim/translate"
@@ -18,7 +19,7 @@ import (
 // UpstreamConfig describes one engine.
 type UpstreamConfig struct {
 	URL         string            `yaml:"url"`         // base URL, e.g. http://10.0.0.5:8000 (a trailing /v1 is accepted)
-	Dialect     translate.Dialect `yaml:"dialect"`     // "" → vllm
+	Dialect     translate.Dialect `yaml:"dialect"`     // "" → detected at discovery (see detectDialect), vllm until then
 	Concurrency int               `yaml:"concurrency"` // requests the engine runs at once (its batch slots); 0 → 32
 	Models      []string          `yaml:"models"`      // served models when the engine's /v1/models is not to be trusted (TGI); empty → discovered
 }
@@ -51,10 +52,7 @@ func ParseUpstream(s string) (UpstreamConfig, error) {
 }
 
 func (u *UpstreamConfig) normalise() error {
-	if u.Dialect == "" {
-		u.Dialect = translate.VLLM
-	}
-	if !u.Dialect.Valid() {
+	if u.Dialect != "" && !u.Dialect.Valid() {
 		return fmt.Errorf("upstream %s: unknown dialect %q (want one of %v)", u.URL, u.Dialect, translate.Dialects)
 	}
 	if u.Concurrency <= 0 {
@@ -80,6 +78,33 @@ type upstream struct {
 	up         atomic.Bool              // discovery succeeded recently (see probeFailuresDown)
 	probeFails atomic.Int32             // discovery probes failed in a row
 	load       atomic.Pointer[engineLoad]
+	dialect    atomic.Pointer[translate.Dialect] // cfg.Dialect, or detected when that is ""
+}
+
+// dialectNow is the dialect to speak to u; read it once per attempt so the body built and the
+// reply parsed agree.
+func (u *upstream) dialectNow() translate.Dialect { return *u.dialect.Load() }
+
+// ownerDialects maps the owned_by a /v1/models entry reports to the engine's dialect. TGI and
+// OpenAI-compatible services name no engine there, so they need dialect= in the configuration.
+var ownerDialects = map[string]translate.Dialect{
+	"vllm":     translate.VLLM,
+	"sglang":   translate.SGLang,
+	"llamacpp": translate.LlamaCpp,
+}
+
+// detectDialect adopts the dialect a /v1/models body names, unless one was configured. It
+// reports the dialect and whether it changed.
+func (u *upstream) detectDialect(models []byte) (translate.Dialect, bool) {
+	if u.cfg.Dialect != "" {
+		return u.cfg.Dialect, false
+	}
+	d, ok := ownerDialects[gjson.GetBytes(models, "data.0.owned_by").String()]
+	if !ok || d == u.dialectNow() {
+		return u.dialectNow(), false
+	}
+	u.dialect.Store(&d)
+	return d, true
 }
 
 // errUpstream marks an attempt that failed because of the upstream (breaker failure).
@@ -91,6 +116,11 @@ var errCancelled = errors.New("attempt cancelled by the caller")
 func newUpstream(cfg UpstreamConfig, pc PoolConfig, onState func(name string, from, to gobreaker.State)) *upstream {
 	pu, _ := url.Parse(cfg.URL)
 	u := &upstream{cfg: cfg, name: pu.Host}
+	d := cfg.Dialect
+	if d == "" {
+		d = translate.VLLM
+	}
+	u.dialect.Store(&d)
 	u.client = &fasthttp.HostClient{
 		Addr:                          addrOf(pu),
 		IsTLS:                         pu.Scheme == "https",
