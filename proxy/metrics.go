@@ -41,3 +41,33 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	return m
 }
+
+// attemptResult is the result label of sailshim_upstream_attempts_total.
+type attemptResult int
+
+const (
+	attemptOK attemptResult = iota
+	attemptClientError
+	attemptUpstreamError
+	attemptNetworkError
+	attemptBreakerOpen
+	numAttemptResults
+)
+
+var attemptResultNames = [numAttemptResults]string{"ok", "client_error", "upstream_error", "network_error", "breaker_open"}
+
+// upstreamSeries are one upstream's series, resolved once so that an attempt does no label
+// lookups (and every series reads 0 from the start instead of appearing with its first use).
+type upstreamSeries struct {
+	inflight prometheus.Gauge
+	attempts [numAttemptResults]prometheus.Counter
+}
+
+func (m *Metrics) forUpstream(name string) upstreamSeries {
+	s := upstreamSeries{inflight: m.inflight.WithLabelValues(name)}
+	for r, result := range attemptResultNames {
+		s.attempts[r] = m.attempts.WithLabelValues(name, result)
+	}
+	m.breakerState.WithLabelValues(name).Set(0)
+	return s
+}

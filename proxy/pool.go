@@ -87,8 +87,8 @@ func NewPool(cfg PoolConfig, ups []UpstreamConfig, log *slog.Logger, m *Metrics)
 			pc.MaxConnsPerUpstream = 4 * uc.Concurrency
 		}
 		u := newUpstream(uc, pc, p.breakerChanged)
+		u.series = m.forUpstream(u.name)
 		p.ups = append(p.ups, u)
-		m.breakerState.WithLabelValues(u.name).Set(0)
 	}
 	if len(p.ups) == 0 {
 		return nil, errors.New("no upstreams configured")
@@ -324,14 +324,14 @@ func (p *Pool) unavailable(model string) *apierr.Error {
 func (p *Pool) send(ctx context.Context, u *upstream, d translate.Dialect, body, dst []byte) (Reply, *apierr.Error, bool) {
 	done, err := u.breaker.Allow()
 	if err != nil {
-		p.metrics.attempts.WithLabelValues(u.name, "breaker_open").Inc()
+		u.series.attempts[attemptBreakerOpen].Inc()
 		return Reply{}, nil, false
 	}
 	u.inflight.Add(1)
-	p.metrics.inflight.WithLabelValues(u.name).Inc()
+	u.series.inflight.Inc()
 	defer func() {
 		u.inflight.Add(-1)
-		p.metrics.inflight.WithLabelValues(u.name).Dec()
+		u.series.inflight.Dec()
 	}()
 
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
@@ -373,7 +373,7 @@ func (p *Pool) send(ctx context.Context, u *upstream, d translate.Dialect, body,
 	}
 	if err != nil {
 		done(errUpstream)
-		p.metrics.attempts.WithLabelValues(u.name, "network_error").Inc()
+		u.series.attempts[attemptNetworkError].Inc()
 		p.log.Warn("upstream attempt failed", "upstream", u.name, "err", err)
 		return Reply{}, apierr.New(502, apierr.TypeServer, "", "upstream_error",
 			"The upstream engine could not be reached."), false
@@ -381,17 +381,17 @@ func (p *Pool) send(ctx context.Context, u *upstream, d translate.Dialect, body,
 	status := resp.StatusCode()
 	if status == 200 {
 		done(nil)
-		p.metrics.attempts.WithLabelValues(u.name, "ok").Inc()
+		u.series.attempts[attemptOK].Inc()
 		return Reply{Body: append(dst, resp.Body()...), Dialect: d, Upstream: u.name}, nil, true
 	}
 	e, clientFault := translate.EngineError(d, status, resp.Body())
 	if clientFault {
 		done(nil) // the engine is healthy; the request was at fault
-		p.metrics.attempts.WithLabelValues(u.name, "client_error").Inc()
+		u.series.attempts[attemptClientError].Inc()
 		return Reply{}, e, true
 	}
 	done(errUpstream)
-	p.metrics.attempts.WithLabelValues(u.name, "upstream_error").Inc()
+	u.series.attempts[attemptUpstreamError].Inc()
 	p.log.Warn("upstream returned an error", "upstream", u.name, "status", status, "code", e.Code)
 	return Reply{}, e, false
 }

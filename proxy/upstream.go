@@ -79,6 +79,7 @@ type upstream struct {
 	probeFails atomic.Int32             // discovery probes failed in a row
 	load       atomic.Pointer[engineLoad]
 	dialect    atomic.Pointer[translate.Dialect] // cfg.Dialect, or detected when that is ""
+	series     upstreamSeries
 }
 
 // dialectNow is the dialect to speak to u; read it once per attempt so the body built and the
