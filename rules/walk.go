@@ -2,7 +2,6 @@ package rules
 
 import (
 	"math"
-	"math/bits"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -115,22 +114,12 @@ func index(s string, nodes []node, open []int32) ([]node, []int32, bool) {
 			}
 			continue
 		case '"':
-			for i++; i+8 <= len(s); i += 8 {
-				if m := jsonw.StringStops(jsonw.Load64(s, i)); m != 0 {
-					i += bits.TrailingZeros64(m) >> 3
-					break
-				}
-			}
 			info = jString
-			if i < len(s) && s[i] == '"' {
-				i++
-			} else {
-				if i, esc, ok = jsonw.ScanStringRest(s, i); !ok {
-					return nodes, open, false
-				}
-				if esc {
-					info |= escaped
-				}
+			if i, esc, ok = jsonw.ScanString(s, i); !ok {
+				return nodes, open, false
+			}
+			if esc {
+				info |= escaped
 			}
 			nodes = append(nodes, node{start: int32(start), end: int32(i), next: int32(len(nodes)) + 1, info: info})
 		default:
@@ -186,22 +175,12 @@ func index(s string, nodes []node, open []int32) ([]node, []int32, bool) {
 			return nodes, open, false
 		}
 		start = i
-		for i++; i+8 <= len(s); i += 8 {
-			if m := jsonw.StringStops(jsonw.Load64(s, i)); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-		}
 		info = jKey
-		if i < len(s) && s[i] == '"' {
-			i++
-		} else {
-			if i, esc, ok = jsonw.ScanStringRest(s, i); !ok {
-				return nodes, open, false
-			}
-			if esc {
-				info |= escaped
-			}
+		if i, esc, ok = jsonw.ScanString(s, i); !ok {
+			return nodes, open, false
+		}
+		if esc {
+			info |= escaped
 		}
 		nodes = append(nodes, node{start: int32(start), end: int32(i), next: int32(len(nodes)) + 1, info: info})
 		if i = skipSpace(s, i); i >= len(s) || s[i] != ':' {

@@ -9,8 +9,6 @@ package translate
 // encoding/json check it (UTF-8 is not checked; writers re-encode strings they build from).
 
 import (
-	"math/bits"
-
 	"github.com/tidwall/gjson"
 
 	"sailshim/internal/jsonw"
@@ -114,31 +112,12 @@ func skipWS(s string, i int) int {
 	return i
 }
 
-// scanString checks the string that opens at s[i] ('"') and returns the index just past it and
-// whether it holds escapes. Strings are most of a request's bytes, so text is crossed eight bytes
-// at a time; this part ends a plain string, scanStringRest the others. The hottest loops write
-// this part out inline.
-func scanString(s string, i int) (end int, esc, ok bool) {
-	j := i + 1
-	for j+8 <= len(s) {
-		if m := jsonw.StringStops(jsonw.Load64(s, j)); m != 0 {
-			j += bits.TrailingZeros64(m) >> 3
-			if s[j] == '"' {
-				return j + 1, false, true
-			}
-			break
-		}
-		j += 8
-	}
-	return jsonw.ScanStringRest(s, j)
-}
-
 // literal checks that lit is written at s[i] and returns the index past it.
 // scanScalar checks the string, number or literal that starts at s[i].
 func scanScalar(s string, i int) (end int, kind byte, esc, ok bool) {
 	switch s[i] {
 	case '"':
-		end, esc, ok = scanString(s, i)
+		end, esc, ok = jsonw.ScanString(s, i)
 		return end, tString, esc, ok
 	case 't':
 		end, ok = jsonw.Literal(s, i, "true")
@@ -202,15 +181,7 @@ func scanContainer(s string, i int) (int, bool) {
 		// s[i] starts a value.
 		switch c = s[i]; c {
 		case '"':
-			for i++; i+8 <= len(s); i += 8 {
-				if m := jsonw.StringStops(jsonw.Load64(s, i)); m != 0 {
-					i += bits.TrailingZeros64(m) >> 3
-					break
-				}
-			}
-			if i < len(s) && s[i] == '"' {
-				i++
-			} else if i, _, ok = jsonw.ScanStringRest(s, i); !ok {
+			if i, _, ok = jsonw.ScanString(s, i); !ok {
 				return i, false
 			}
 		case '{', '[':
@@ -260,15 +231,7 @@ func scanContainer(s string, i int) (int, bool) {
 		if s[i] != '"' {
 			return i, false
 		}
-		for i++; i+8 <= len(s); i += 8 {
-			if m := jsonw.StringStops(jsonw.Load64(s, i)); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-		}
-		if i < len(s) && s[i] == '"' {
-			i++
-		} else if i, _, ok = jsonw.ScanStringRest(s, i); !ok {
+		if i, _, ok = jsonw.ScanString(s, i); !ok {
 			return i, false
 		}
 		if i = skipWS(s, i); i >= len(s) || s[i] != ':' {
@@ -292,17 +255,8 @@ func scanValue(s string, i int) (tok, int, bool) {
 		return tok{raw: s[i:end], kind: kind}, end, ok
 	}
 	if s[i] == '"' {
-		// Plain text crossed inline (see scanString).
-		end, esc, ok := i+1, false, true
-		for ; end+8 <= len(s); end += 8 {
-			if m := jsonw.StringStops(jsonw.Load64(s, end)); m != 0 {
-				end += bits.TrailingZeros64(m) >> 3
-				break
-			}
-		}
-		if end < len(s) && s[end] == '"' {
-			end++
-		} else if end, esc, ok = jsonw.ScanStringRest(s, end); !ok {
+		end, esc, ok := jsonw.ScanString(s, i)
+		if !ok {
 			return tok{}, end, false
 		}
 		return tok{raw: s[i:end], kind: tString, esc: esc}, end, true
@@ -371,17 +325,8 @@ func (sc *scan) next() bool {
 			sc.bad = true
 			return false
 		}
-		// The member name, its plain text crossed inline (see scanString).
-		end, esc, ok := i+1, false, true
-		for ; end+8 <= len(s); end += 8 {
-			if m := jsonw.StringStops(jsonw.Load64(s, end)); m != 0 {
-				end += bits.TrailingZeros64(m) >> 3
-				break
-			}
-		}
-		if end < len(s) && s[end] == '"' {
-			end++
-		} else if end, esc, ok = jsonw.ScanStringRest(s, end); !ok {
+		end, esc, ok := jsonw.ScanString(s, i) // the member name
+		if !ok {
 			sc.bad = true
 			return false
 		}

@@ -28,6 +28,10 @@ func Load64(s string, i int) uint64 {
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
+// ScanString checks the string that opens at s[i] ('"') and returns the index just past it and
+// whether it holds escapes.
+func ScanString(s string, i int) (end int, esc, ok bool) { return ScanStringRest(s, i+1) }
+
 // ScanStringRest finishes a string from s[j], inside it, where plain text stopped: escapes,
 // control bytes and the last few bytes of the body. It returns the index just past the string
 // and whether it holds escapes.
