@@ -9,11 +9,11 @@ import (
 // dispatch decision is made within one of these.
 type modelState struct {
 	name    string
-	running int           // dispatched and not yet released, all classes
-	queued  lstHeap       // every queued ticket of the model, by latest start time (promotion order)
-	classes [2]classQueue // Deferrable, Flexible: per-key sub-queues for fair choice
-	est     time.Duration // EWMA of observed service times; 0 before the first
-	paceTAT time.Time     // when the next queued start is due at the paced rate (see pace.go)
+	running int                  // dispatched and not yet released, all classes
+	queued  ticketHeap[modelPos] // every queued ticket of the model, by latest start time (promotion order)
+	classes [2]classQueue        // Deferrable, Flexible: per-key sub-queues for fair choice
+	est     time.Duration        // EWMA of observed service times; 0 before the first
+	paceTAT time.Time            // when the next queued start is due at the paced rate (see pace.go)
 }
 
 func newModelState(name string) *modelState {
@@ -102,7 +102,7 @@ type keyQueue struct {
 	cq      *classQueue
 	running int
 	vtime   time.Duration // virtual time: service this key has been given
-	jobs    keyJobHeap
+	jobs    ticketHeap[keyPos]
 	idx     int // position in cq.fair; -1 when the key has nothing queued
 }
 
@@ -160,49 +160,39 @@ func (t *Ticket) before(o *Ticket) bool {
 	return t.seq < o.seq
 }
 
-// lstHeap orders a model's queued tickets by latest start time; Ticket.qIdx is the position.
-type lstHeap []*Ticket
+// ticketHeap orders tickets by latest start time (EDF order). A ticket sits in two of them (its
+// model's and its key's), so P names the Ticket field that keeps its position in this one, for
+// heap.Remove.
+type ticketHeap[P ticketPos] []*Ticket
 
-func (h lstHeap) Len() int           { return len(h) }
-func (h lstHeap) Less(i, j int) bool { return h[i].before(h[j]) }
-func (h lstHeap) Swap(i, j int) {
+type ticketPos interface{ of(*Ticket) *int }
+
+type modelPos struct{} // Ticket.qIdx: the model's queue
+type keyPos struct{}   // Ticket.kIdx: the key's queue in its class
+
+func (modelPos) of(t *Ticket) *int { return &t.qIdx }
+func (keyPos) of(t *Ticket) *int   { return &t.kIdx }
+
+func (h ticketHeap[P]) Len() int           { return len(h) }
+func (h ticketHeap[P]) Less(i, j int) bool { return h[i].before(h[j]) }
+func (h ticketHeap[P]) Swap(i, j int) {
+	var p P
 	h[i], h[j] = h[j], h[i]
-	h[i].qIdx, h[j].qIdx = i, j
+	*p.of(h[i]), *p.of(h[j]) = i, j
 }
-func (h *lstHeap) Push(x any) {
+func (h *ticketHeap[P]) Push(x any) {
+	var p P
 	t := x.(*Ticket)
-	t.qIdx = len(*h)
+	*p.of(t) = len(*h)
 	*h = append(*h, t)
 }
-func (h *lstHeap) Pop() any {
+func (h *ticketHeap[P]) Pop() any {
+	var p P
 	old := *h
 	t := old[len(old)-1]
 	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
-	t.qIdx = -1
-	return t
-}
-
-// keyJobHeap is one key's queued tickets of one class, by latest start time; Ticket.kIdx.
-type keyJobHeap []*Ticket
-
-func (h keyJobHeap) Len() int           { return len(h) }
-func (h keyJobHeap) Less(i, j int) bool { return h[i].before(h[j]) }
-func (h keyJobHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].kIdx, h[j].kIdx = i, j
-}
-func (h *keyJobHeap) Push(x any) {
-	t := x.(*Ticket)
-	t.kIdx = len(*h)
-	*h = append(*h, t)
-}
-func (h *keyJobHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	t.kIdx = -1
+	*p.of(t) = -1
 	return t
 }
 
