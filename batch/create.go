@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 )
 
 // handleCreate is POST /v1/batches. The body is parsed as it streams in; its shape decides the
@@ -18,11 +19,11 @@ import (
 func (s *Service) handleCreate(ctx *fasthttp.RequestCtx, owner string) {
 	key, e := idempotencyKey(ctx)
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
 	if cl := ctx.Request.Header.ContentLength(); cl > 0 && int64(cl) > s.cfg.MaxBodyBytes {
-		writeError(ctx, apierr.TooLarge(int(s.cfg.MaxBodyBytes)))
+		respond.Error(ctx, apierr.TooLarge(int(s.cfg.MaxBodyBytes)))
 		return
 	}
 	fp := sha256.New()
@@ -40,7 +41,7 @@ func (s *Service) handleCreate(ctx *fasthttp.RequestCtx, owner string) {
 	}
 	if e != nil {
 		in.abort()
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 	}
 }
 
@@ -109,7 +110,7 @@ func (s *Service) finishCreate(ctx *fasthttp.RequestCtx, in *ingest, m *meta, ke
 		}
 		return e
 	}
-	writeJSON(ctx, 200, s.view(m, nil, false))
+	respond.JSON(ctx, 200, s.view(m, nil, false))
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 )
 
 // fileInfo is one stored file's metadata.
@@ -185,11 +186,11 @@ func (u *upload) fingerprint() (sum [32]byte) {
 func (s *Service) handleUpload(ctx *fasthttp.RequestCtx, owner string) {
 	key, e := idempotencyKey(ctx)
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
 	if cl := ctx.Request.Header.ContentLength(); cl > 0 && int64(cl) > s.cfg.MaxBodyBytes+64<<10 {
-		writeError(ctx, apierr.TooLarge(int(s.cfg.MaxBodyBytes)))
+		respond.Error(ctx, apierr.TooLarge(int(s.cfg.MaxBodyBytes)))
 		return
 	}
 	id := newID("file-")
@@ -216,7 +217,7 @@ func (s *Service) handleUpload(ctx *fasthttp.RequestCtx, owner string) {
 		}
 	}
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
 	obj, err := s.storeUpload(owner, id, key, u)
@@ -225,10 +226,10 @@ func (s *Service) handleUpload(ctx *fasthttp.RequestCtx, owner string) {
 			_ = s.d.Store.Forget(owner, key)
 		}
 		s.log.Error("batch: storing an uploaded file failed", "err", err)
-		writeError(ctx, apierr.Internal("The file could not be stored; retry later."))
+		respond.Error(ctx, apierr.Internal("The file could not be stored; retry later."))
 		return
 	}
-	writeJSON(ctx, 200, obj)
+	respond.JSON(ctx, 200, obj)
 }
 
 // storeUpload moves a checked upload into place and records it. An upload under an
@@ -334,27 +335,27 @@ func (c *countWriter) Write(p []byte) (int, error) {
 func (s *Service) handleGetFile(ctx *fasthttp.RequestCtx, owner, id string) {
 	f, e := s.fileFor(owner, id, "file_id")
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
-	writeJSON(ctx, 200, f.obj)
+	respond.JSON(ctx, 200, f.obj)
 }
 
 // handleFileContent is GET /v1/files/{id}/content, streamed from disk.
 func (s *Service) handleFileContent(ctx *fasthttp.RequestCtx, owner, id string) {
 	if _, e := s.fileFor(owner, id, "file_id"); e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
 	f, err := os.Open(s.filePath(id))
 	if err != nil {
-		writeError(ctx, fileNotFound("file_id", id))
+		respond.Error(ctx, fileNotFound("file_id", id))
 		return
 	}
 	st, err := f.Stat()
 	if err != nil {
 		_ = f.Close()
-		writeError(ctx, apierr.Internal("The file could not be read."))
+		respond.Error(ctx, apierr.Internal("The file could not be read."))
 		return
 	}
 	ctx.Response.Header.SetContentType("application/octet-stream")
@@ -367,7 +368,7 @@ func (s *Service) handleFileContent(ctx *fasthttp.RequestCtx, owner, id string) 
 func (s *Service) handleDeleteFile(ctx *fasthttp.RequestCtx, owner, id string) {
 	f, e := s.fileFor(owner, id, "file_id")
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
 	_ = s.d.Store.KVScan(nsFiles, "o/"+owner+"/f/", func(key string, _ []byte) bool {
@@ -378,13 +379,13 @@ func (s *Service) handleDeleteFile(ctx *fasthttp.RequestCtx, owner, id string) {
 		return true
 	})
 	if err := s.d.Store.KVDelete(nsFiles, "m/"+id, true); err != nil {
-		writeError(ctx, apierr.Internal("The file could not be deleted; retry later."))
+		respond.Error(ctx, apierr.Internal("The file could not be deleted; retry later."))
 		return
 	}
 	_ = os.Remove(s.filePath(f.id))
 	b := append(ctx.Response.Body()[:0], `{"id":`...)
 	b = apierr.AppendString(b, id)
-	writeJSON(ctx, 200, append(b, `,"object":"file","deleted":true}`...))
+	respond.JSON(ctx, 200, append(b, `,"object":"file","deleted":true}`...))
 }
 
 // handleListFiles is GET /v1/files: OpenAI's list object, newest first unless order=asc, with
@@ -392,13 +393,13 @@ func (s *Service) handleDeleteFile(ctx *fasthttp.RequestCtx, owner, id string) {
 func (s *Service) handleListFiles(ctx *fasthttp.RequestCtx, owner string) {
 	limit, e := intParam(ctx, "limit", 10000, 1, 10000)
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
 	args := ctx.QueryArgs()
 	order := string(args.Peek("order"))
 	if order != "" && order != "asc" && order != "desc" {
-		writeError(ctx, apierr.BadValue("order", "order must be \"asc\" or \"desc\"."))
+		respond.Error(ctx, apierr.BadValue("order", "order must be \"asc\" or \"desc\"."))
 		return
 	}
 	purpose, after := string(args.Peek("purpose")), string(args.Peek("after"))
@@ -443,5 +444,5 @@ func (s *Service) handleListFiles(ctx *fasthttp.RequestCtx, owner string) {
 	b = appendNullable(b, last)
 	b = append(b, `,"has_more":`...)
 	b = strconv.AppendBool(b, more)
-	writeJSON(ctx, 200, append(b, '}'))
+	respond.JSON(ctx, 200, append(b, '}'))
 }

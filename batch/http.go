@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 )
 
 // Route serves /v1/batches… and /v1/files… (p is the path after /v1, the caller has
@@ -83,23 +84,8 @@ func customIDFromPath(ctx *fasthttp.RequestCtx, id, fallback string) string {
 }
 
 func methodNotAllowed(ctx *fasthttp.RequestCtx) {
-	writeError(ctx, apierr.New(405, apierr.TypeInvalidRequest, "", "method_not_allowed",
+	respond.Error(ctx, apierr.New(405, apierr.TypeInvalidRequest, "", "method_not_allowed",
 		"Method %s is not allowed on %s.", ctx.Method(), ctx.Path()))
-}
-
-func writeError(ctx *fasthttp.RequestCtx, e *apierr.Error) {
-	ctx.Response.Header.SetContentType("application/json")
-	if e.RetryAfter > 0 {
-		ctx.Response.Header.Set("Retry-After", strconv.Itoa(e.RetryAfter))
-	}
-	ctx.SetStatusCode(e.Status)
-	ctx.SetBody(e.AppendJSON(ctx.Response.Body()[:0]))
-}
-
-func writeJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
-	ctx.Response.Header.SetContentType("application/json")
-	ctx.SetStatusCode(status)
-	ctx.SetBody(body)
 }
 
 var errBodyTooLarge = errors.New("batch: body too large")

@@ -4,6 +4,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 	"sailshim/store"
 )
 
@@ -56,7 +57,7 @@ func (s *Service) claim(ctx *fasthttp.RequestCtx, owner, key string, fp [32]byte
 			"A request with this Idempotency-Key is still being processed or did not finish; retry shortly.")
 	}
 	ctx.Response.Header.Set("Idempotent-Replayed", "true")
-	writeJSON(ctx, 200, obj)
+	respond.JSON(ctx, 200, obj)
 	return false, nil
 }
 

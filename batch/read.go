@@ -8,6 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 )
 
 func batchNotFound(id string) *apierr.Error {
@@ -19,10 +20,10 @@ func batchNotFound(id string) *apierr.Error {
 func (s *Service) handleGet(ctx *fasthttp.RequestCtx, owner, id string) {
 	m, r := s.lookup(owner, id)
 	if m == nil {
-		writeError(ctx, batchNotFound(id))
+		respond.Error(ctx, batchNotFound(id))
 		return
 	}
-	writeJSON(ctx, 200, s.view(m, r, true))
+	respond.JSON(ctx, 200, s.view(m, r, true))
 }
 
 // handleItem is GET /v1/batches/{id}/{custom_id}: the item's response object — the stored one
@@ -30,26 +31,26 @@ func (s *Service) handleGet(ctx *fasthttp.RequestCtx, owner, id string) {
 func (s *Service) handleItem(ctx *fasthttp.RequestCtx, owner, id, customID string) {
 	m, r := s.lookup(owner, id)
 	if m == nil {
-		writeError(ctx, batchNotFound(id))
+		respond.Error(ctx, batchNotFound(id))
 		return
 	}
 	notFound := apierr.NotFound("custom_id", "request_not_found", "Batch '%s' has no request with custom_id '%s'.", id, customID)
 	ib, err := s.d.Store.KVGet(nsItems, customKey(m.ID, customID))
 	if err != nil || len(ib) != 4 {
-		writeError(ctx, notFound)
+		respond.Error(ctx, notFound)
 		return
 	}
 	idx := binary.BigEndian.Uint32(ib)
 	sb, err := s.d.Store.KVGet(nsItems, string(stateKey(nil, m.ID, idx)))
 	var st itemState
 	if err != nil || decodeItem(sb, &st) != nil {
-		writeError(ctx, notFound)
+		respond.Error(ctx, notFound)
 		return
 	}
 	objID := itemObjectID(idPrefix(m.Surface), m.ID, idx)
 	if finished(st.status) {
 		if rec, err := s.d.Store.Get(objID); err == nil && rec.Owner == owner {
-			writeJSON(ctx, 200, rec.Object)
+			respond.JSON(ctx, 200, rec.Object)
 			return
 		}
 	}
@@ -65,7 +66,7 @@ func (s *Service) handleItem(ctx *fasthttp.RequestCtx, owner, id, customID strin
 	if st.errCode != 0 {
 		e = stateError(&st)
 	}
-	writeJSON(ctx, 200, s.d.Exec.Placeholder(string(m.Surface), objID, params, time.Unix(0, m.Created), objectStatus(status), e))
+	respond.JSON(ctx, 200, s.d.Exec.Placeholder(string(m.Surface), objID, params, time.Unix(0, m.Created), objectStatus(status), e))
 }
 
 // stateError rebuilds the error an item's state keeps.
@@ -82,23 +83,23 @@ func stateError(st *itemState) *apierr.Error {
 func (s *Service) handleCancel(ctx *fasthttp.RequestCtx, owner, id string) {
 	m, r := s.lookup(owner, id)
 	if m == nil {
-		writeError(ctx, batchNotFound(id))
+		respond.Error(ctx, batchNotFound(id))
 		return
 	}
 	if r == nil {
 		if m.Status == statusCancelled || m.Status == statusCancelling {
-			writeJSON(ctx, 200, s.view(m, nil, false))
+			respond.JSON(ctx, 200, s.view(m, nil, false))
 			return
 		}
-		writeError(ctx, notCancellable(m.Status))
+		respond.Error(ctx, notCancellable(m.Status))
 		return
 	}
 	cm, st, ok := r.requestCancel()
 	if !ok {
-		writeError(ctx, notCancellable(st))
+		respond.Error(ctx, notCancellable(st))
 		return
 	}
-	writeJSON(ctx, 200, s.view(cm, nil, false))
+	respond.JSON(ctx, 200, s.view(cm, nil, false))
 }
 
 func notCancellable(status string) *apierr.Error {
@@ -119,12 +120,12 @@ func (s *Service) handleList(ctx *fasthttp.RequestCtx, owner string) {
 	}
 	limit, e := intParam(ctx, "limit", 25, 1, 200)
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
 	after, before := string(args.Peek("after_id")), string(args.Peek("before_id"))
 	if after != "" && before != "" {
-		writeError(ctx, apierr.Invalid("before_id", "conflicting_parameters", "Send after_id or before_id, not both."))
+		respond.Error(ctx, apierr.Invalid("before_id", "conflicting_parameters", "Send after_id or before_id, not both."))
 		return
 	}
 	ids := s.page(owner, shapeSail, after, before, limit)
@@ -135,13 +136,13 @@ func (s *Service) handleList(ctx *fasthttp.RequestCtx, owner string) {
 		}
 		b = s.appendView(b, m)
 	}
-	writeJSON(ctx, 200, append(b, ']'))
+	respond.JSON(ctx, 200, append(b, ']'))
 }
 
 func (s *Service) listOpenAI(ctx *fasthttp.RequestCtx, owner string) {
 	limit, e := intParam(ctx, "limit", 20, 1, 100)
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
 	ids := s.page(owner, shapeOpenAI, string(ctx.QueryArgs().Peek("after")), "", limit+1)
@@ -171,7 +172,7 @@ func (s *Service) listOpenAI(ctx *fasthttp.RequestCtx, owner string) {
 	} else {
 		b = append(b, "false}"...)
 	}
-	writeJSON(ctx, 200, b)
+	respond.JSON(ctx, 200, b)
 }
 
 func (s *Service) appendView(b []byte, m *meta) []byte {

@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 	"sailshim/policy"
 	"sailshim/rules"
 	"sailshim/store"
@@ -149,7 +150,7 @@ func (s *Server) replay(ctx *fasthttp.RequestCtx, owner, id string) *apierr.Erro
 		status = 202
 	}
 	ctx.Response.Header.Set("Idempotent-Replayed", "true")
-	writeJSON(ctx, status, rec.Object)
+	respond.JSON(ctx, status, rec.Object)
 	return nil
 }
 
@@ -171,7 +172,7 @@ func (s *Server) runSync(ctx *fasthttp.RequestCtx, j *job, start time.Time) {
 		return
 	}
 	s.store(j, status, obj, false)
-	writeJSON(ctx, 200, obj)
+	respond.JSON(ctx, 200, obj)
 	s.notify(j, obj)
 	s.finish(ctx, j.sf, j, start, nil)
 	s.log.Debug("request served", "surface", j.sf.name, "model", j.rq.Model, "upstream", upstream,
@@ -257,7 +258,7 @@ func (s *Server) finish(ctx *fasthttp.RequestCtx, sf *surface, j *job, start tim
 		model = j.rq.Model
 	}
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		if e.Status >= 500 {
 			s.log.Warn("request failed", "surface", sf.name, "model", model, "status", e.Status, "code", e.Code, "err", e.Message)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 	"sailshim/store"
 )
 
@@ -20,10 +21,10 @@ func (s *Server) startBackground(ctx *fasthttp.RequestCtx, j *job) {
 	if err := s.d.Store.Put(rec, true); err != nil {
 		s.log.Error("recording a background request failed", "response_id", j.id, "err", err)
 		s.forgetKey(j)
-		writeError(ctx, apierr.Internal("The request could not be recorded; nothing was queued. Retry later."))
+		respond.Error(ctx, apierr.Internal("The request could not be recorded; nothing was queued. Retry later."))
 		return
 	}
-	writeJSON(ctx, 202, obj)
+	respond.JSON(ctx, 202, obj)
 	s.spawn(j)
 }
 

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -395,6 +394,3 @@ func (p *Pool) send(ctx context.Context, u *upstream, d translate.Dialect, body,
 	p.log.Warn("upstream returned an error", "upstream", u.name, "status", status, "code", e.Code)
 	return Reply{}, e, false
 }
-
-// retryAfterHeader formats seconds for the Retry-After header.
-func retryAfterHeader(secs int) []byte { return strconv.AppendInt(nil, int64(secs), 10) }

@@ -6,6 +6,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 	"sailshim/rules"
 )
 
@@ -14,10 +15,10 @@ import (
 func (s *Server) handleGetResponse(ctx *fasthttp.RequestCtx, owner, id string) {
 	rec, err := s.d.Store.Get(id)
 	if err != nil || rec.Owner != owner || rec.Surface != string(rules.Responses) {
-		writeError(ctx, apierr.NotFound("id", "response_not_found", "No response found with id '%s'.", id))
+		respond.Error(ctx, apierr.NotFound("id", "response_not_found", "No response found with id '%s'.", id))
 		return
 	}
-	writeJSON(ctx, 200, rec.Object)
+	respond.JSON(ctx, 200, rec.Object)
 }
 
 // handleModels is GET /v1/models: the union of what the upstreams serve, in OpenAI's list form.
@@ -29,16 +30,16 @@ func (s *Server) handleModels(ctx *fasthttp.RequestCtx) {
 		}
 		b = appendModel(b, m, s.started)
 	}
-	writeJSON(ctx, 200, append(b, "]}"...))
+	respond.JSON(ctx, 200, append(b, "]}"...))
 }
 
 // handleModel is GET /v1/models/{id}.
 func (s *Server) handleModel(ctx *fasthttp.RequestCtx, id string) {
 	if !s.d.Pool.Serves(id) {
-		writeError(ctx, apierr.ModelNotFound(id))
+		respond.Error(ctx, apierr.ModelNotFound(id))
 		return
 	}
-	writeJSON(ctx, 200, appendModel(nil, id, s.started))
+	respond.JSON(ctx, 200, appendModel(nil, id, s.started))
 }
 
 // appendModel writes one model object; created is when this process started (engines do not

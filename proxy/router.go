@@ -7,6 +7,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 )
 
 // route dispatches by method and path. Everything under /v1 needs a bearer key.
@@ -22,7 +23,7 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 			ctx.SetStatusCode(200)
 			ctx.SetBodyString("ready\n")
 		} else {
-			writeError(ctx, apierr.Unavailable(1, "No upstream is healthy."))
+			respond.Error(ctx, apierr.Unavailable(1, "No upstream is healthy."))
 		}
 		return
 	case "/metrics":
@@ -32,12 +33,12 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 		}
 	}
 	if !bytes.HasPrefix(path, []byte("/v1/")) {
-		writeError(ctx, apierr.NotFound("", "unknown_route", "Unknown route %s %s.", ctx.Method(), path))
+		respond.Error(ctx, apierr.NotFound("", "unknown_route", "Unknown route %s %s.", ctx.Method(), path))
 		return
 	}
 	owner, e := s.keys.authenticate(ctx.Request.Header.Peek("Authorization"), ctx.Request.Header.Peek("X-Api-Key"))
 	if e != nil {
-		writeError(ctx, e)
+		respond.Error(ctx, e)
 		return
 	}
 	s.routeV1(ctx, owner, string(path[len("/v1"):]))
@@ -59,16 +60,16 @@ func (s *Server) routeV1(ctx *fasthttp.RequestCtx, owner, p string) {
 	case strings.HasPrefix(p, "/responses/"):
 		s.routeResponse(ctx, owner, p[len("/responses/"):])
 	case p == "/messages/count_tokens" || strings.HasPrefix(p, "/messages/batches"):
-		writeError(ctx, apierr.NotImplemented("POST /v1"+p))
+		respond.Error(ctx, apierr.NotImplemented("POST /v1"+p))
 	case strings.HasPrefix(p, "/chat/completions/"):
-		writeError(ctx, apierr.NotImplemented("Stored chat completion endpoints (GET, POST, DELETE /v1/chat/completions/{id})"))
+		respond.Error(ctx, apierr.NotImplemented("Stored chat completion endpoints (GET, POST, DELETE /v1/chat/completions/{id})"))
 	case p == "/chat/completions" || p == "/responses" || p == "/messages" || p == "/models":
 		methodNotAllowed(ctx)
 	default:
 		if s.routeBatch(ctx, owner, p) {
 			return
 		}
-		writeError(ctx, apierr.NotFound("", "unknown_route", "Unknown route %s /v1%s.", ctx.Method(), p))
+		respond.Error(ctx, apierr.NotFound("", "unknown_route", "Unknown route %s /v1%s.", ctx.Method(), p))
 	}
 }
 
@@ -79,17 +80,17 @@ func (s *Server) routeResponse(ctx *fasthttp.RequestCtx, owner, rest string) {
 	case sub == "" && ctx.IsGet():
 		s.handleGetResponse(ctx, owner, id)
 	case sub == "" && ctx.IsDelete():
-		writeError(ctx, apierr.NotImplemented("DELETE /v1/responses/{id}"))
+		respond.Error(ctx, apierr.NotImplemented("DELETE /v1/responses/{id}"))
 	case sub == "cancel" && ctx.IsPost():
-		writeError(ctx, apierr.NotImplemented("POST /v1/responses/{id}/cancel"))
+		respond.Error(ctx, apierr.NotImplemented("POST /v1/responses/{id}/cancel"))
 	case sub == "input_items" && ctx.IsGet():
-		writeError(ctx, apierr.NotImplemented("GET /v1/responses/{id}/input_items"))
+		respond.Error(ctx, apierr.NotImplemented("GET /v1/responses/{id}/input_items"))
 	default:
 		methodNotAllowed(ctx)
 	}
 }
 
 func methodNotAllowed(ctx *fasthttp.RequestCtx) {
-	writeError(ctx, apierr.New(405, apierr.TypeInvalidRequest, "", "method_not_allowed",
+	respond.Error(ctx, apierr.New(405, apierr.TypeInvalidRequest, "", "method_not_allowed",
 		"Method %s is not allowed on %s.", ctx.Method(), ctx.Path()))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"sailshim/apierr"
+	"sailshim/internal/respond"
 	"sailshim/policy"
 	"sailshim/rules"
 	"sailshim/store"
@@ -119,10 +120,10 @@ func New(cfg Config, d Deps) *Server {
 		StreamRequestBody:             true, // batch bodies and file uploads are read as they arrive (batch package)
 		ErrorHandler: func(ctx *fasthttp.RequestCtx, err error) {
 			if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-				writeError(ctx, apierr.TooLarge(batchBodyLimit))
+				respond.Error(ctx, apierr.TooLarge(batchBodyLimit))
 				return
 			}
-			writeError(ctx, apierr.Invalid("", "malformed_request", "The HTTP request could not be read: %v", err))
+			respond.Error(ctx, apierr.Invalid("", "malformed_request", "The HTTP request could not be read: %v", err))
 		},
 	}
 	return s
@@ -146,19 +147,4 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	return err
-}
-
-func writeError(ctx *fasthttp.RequestCtx, e *apierr.Error) {
-	ctx.Response.Header.SetContentType("application/json")
-	if e.RetryAfter > 0 {
-		ctx.Response.Header.SetBytesV("Retry-After", retryAfterHeader(e.RetryAfter))
-	}
-	ctx.SetStatusCode(e.Status)
-	ctx.SetBody(e.AppendJSON(ctx.Response.Body()[:0]))
-}
-
-func writeJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
-	ctx.Response.Header.SetContentType("application/json")
-	ctx.SetStatusCode(status)
-	ctx.SetBody(body)
 }
