@@ -246,7 +246,7 @@ func (s *Service) storeUpload(owner, id, key string, u *upload) ([]byte, error) 
 		return nil, err
 	}
 	if key != "" {
-		if err := s.markFile(owner, id, obj, created.UnixNano()); err != nil {
+		if err := s.markFile(owner, id, created.UnixNano()); err != nil {
 			s.log.Warn("batch: marking an idempotent upload finished failed; a retry may upload it again", "id", id, "err", err)
 		}
 	}

@@ -81,7 +81,8 @@ func (s *Service) replayFile(owner, id string) ([]byte, *apierr.Error) {
 }
 
 // markFile records that the upload holding an Idempotency-Key finished (see fileRecordSurface).
-func (s *Service) markFile(owner, id string, obj []byte, created int64) error {
+// The marker carries no object: the file's metadata stays in the KV namespace alone.
+func (s *Service) markFile(owner, id string, created int64) error {
 	return s.d.Store.Put(&store.Record{ID: id, Owner: owner, Surface: fileRecordSurface,
-		Status: store.StatusCompleted, Object: obj, CreatedAt: created}, true)
+		Status: store.StatusCompleted, CreatedAt: created}, true)
 }
